@@ -8,6 +8,9 @@ confidence stays ``None``/empty and is named in ``flags`` — never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+# ``CatalogueEntry`` has an attribute called ``field``: keep a second name for the factory.
+_field = field
 from typing import Literal
 
 Mode = Literal["partial", "full", "info"]  # một phần / toàn trình / cung cấp thông tin
@@ -53,21 +56,21 @@ class CatalogueEntry:
     code: str  # national procedure code d.dddddd
     name: str
     field: str | None = None  # lĩnh vực
-    level: list[str] = field(default_factory=list)  # "province", "commune", "ministry", "district"
+    level: list[str] = _field(default_factory=list)  # "province", "commune", "ministry", "district"
     mode: Mode = "partial"
     issuing_agency: str | None = None  # cơ quan ban hành
     competent_agency: str | None = None  # cơ quan thực hiện
-    coordinating_agencies: list[str] = field(default_factory=list)
-    channels: list[ChannelTerms] = field(default_factory=list)
-    documents: list[RequiredDocument] = field(default_factory=list)
-    results: list[str] = field(default_factory=list)
-    result_codes: list[str] = field(default_factory=list)  # KQ.G15.000031
-    legal_basis: list[str] = field(default_factory=list)
-    partners: list[str] = field(default_factory=list)  # adapter keys: population, civil_status…
+    coordinating_agencies: list[str] = _field(default_factory=list)
+    channels: list[ChannelTerms] = _field(default_factory=list)
+    documents: list[RequiredDocument] = _field(default_factory=list)
+    results: list[str] = _field(default_factory=list)
+    result_codes: list[str] = _field(default_factory=list)  # KQ.G15.000031
+    legal_basis: list[str] = _field(default_factory=list)
+    partners: list[str] = _field(default_factory=list)  # adapter keys: population, civil_status…
     steps_text: str = ""  # trình tự thực hiện, verbatim
     source: str = ""  # file or URL it came from
     synthetic: bool = False  # generated for scale tests, not a real procedure
-    flags: list[Flag] = field(default_factory=list)
+    flags: list[Flag] = _field(default_factory=list)
 
     def deadline(self) -> Deadline | None:
         """Return the legal deadline used for the dossier clock (the direct channel's first)."""
