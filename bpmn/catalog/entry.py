@@ -8,10 +8,10 @@ confidence stays ``None``/empty and is named in ``flags`` — never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 # ``CatalogueEntry`` has an attribute called ``field``: keep a second name for the factory.
 _field = field
-from typing import Literal
 
 Mode = Literal["partial", "full", "info"]  # một phần / toàn trình / cung cấp thông tin
 Channel = Literal["online", "post", "direct"]
