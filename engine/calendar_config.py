@@ -1,0 +1,158 @@
+"""Read a province's calendar table (YAML or a dict) into `WorkCalendar` arguments.
+
+The format is documented in `engine/calendar.py` and shown, with sources, in
+`engine/data/province_calendar.yaml`. Every problem is collected and reported at once in
+`CalendarError.errors` (field path → messages), so a table is fixed in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.calendar_days import DEFAULT_DAY_OFF_NAME, CalendarError
+
+KNOWN_KEYS = {
+    "province",  # informational
+    "description",  # informational
+    "timezone",
+    "same_day_cutoff",
+    "working_hours",
+    "extra_days_off",
+    "extra_working_days",
+}
+ENTRY_KEYS = {"date", "until", "name", "source"}
+MAX_RANGE_DAYS = 31  # a longer "range" is almost surely a typo in a year
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def load_yaml(path: str | Path) -> dict[str, Any]:
+    """Parse a province table file and return `WorkCalendar` keyword arguments."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CalendarError(f"cannot read calendar table {path}: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CalendarError(f"calendar table {path} is not valid YAML: {exc}") from exc
+    return parse_mapping({} if data is None else data, source=str(path))
+
+
+def parse_mapping(data: Any, *, source: str = "calendar table") -> dict[str, Any]:
+    """Validate a province table given as a mapping; return `WorkCalendar` kwargs."""
+    if not isinstance(data, Mapping):
+        raise CalendarError(f"{source} must be a mapping, got {type(data).__name__}")
+    errors: dict[str, list[str]] = {}
+    for key in data:
+        if key not in KNOWN_KEYS:
+            allowed = ", ".join(sorted(KNOWN_KEYS))
+            errors.setdefault(str(key), []).append(f"unknown key (allowed: {allowed})")
+    kwargs: dict[str, Any] = {}
+    if "timezone" in data:
+        if isinstance(data["timezone"], str):
+            kwargs["tz"] = data["timezone"]
+        else:
+            errors.setdefault("timezone", []).append("must be an IANA name, e.g. Asia/Ho_Chi_Minh")
+    if "same_day_cutoff" in data:
+        cutoff = _time(data["same_day_cutoff"], "same_day_cutoff", errors)
+        if cutoff is not None:
+            kwargs["same_day_cutoff"] = cutoff
+    if "working_hours" in data:
+        shifts = _shifts(data["working_hours"], errors)
+        if shifts is not None:
+            kwargs["shifts"] = shifts
+    off = _entries(data.get("extra_days_off") or [], "extra_days_off", errors)
+    work = _entries(data.get("extra_working_days") or [], "extra_working_days", errors)
+    kwargs["extra_days_off"] = {d: name or DEFAULT_DAY_OFF_NAME for d, name in off}
+    kwargs["extra_working_days"] = tuple(d for d, _ in work)
+    if errors:
+        count = sum(len(messages) for messages in errors.values())
+        raise CalendarError(f"{source} has {count} problem(s)", errors)
+    return kwargs
+
+
+def _time(value: Any, path: str, errors: dict[str, list[str]]) -> time | None:
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str) and (match := _TIME.match(value.strip())):
+        return time(int(match.group(1)), int(match.group(2)))
+    hint = " (quote it: YAML reads 07:00 unquoted as a number)" if isinstance(value, int) else ""
+    errors.setdefault(path, []).append(f"expected a time 'HH:MM', got {value!r}{hint}")
+    return None
+
+
+def _shifts(value: Any, errors: dict[str, list[str]]) -> tuple[tuple[time, time], ...] | None:
+    if not isinstance(value, list) or not value:
+        errors.setdefault("working_hours", []).append(
+            "expected a non-empty list of 'HH:MM-HH:MM' strings"
+        )
+        return None
+    shifts = []
+    for i, item in enumerate(value):
+        path = f"working_hours[{i}]"
+        parts = item.split("-") if isinstance(item, str) else None
+        if not parts or len(parts) != 2:
+            errors.setdefault(path, []).append(f"expected 'HH:MM-HH:MM', got {item!r}")
+            continue
+        start, end = _time(parts[0], path, errors), _time(parts[1], path, errors)
+        if start is not None and end is not None:
+            shifts.append((start, end))
+    return tuple(shifts) if len(shifts) == len(value) else None
+
+
+def _date(value: Any, path: str, errors: dict[str, list[str]]) -> date | None:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    errors.setdefault(path, []).append(f"expected a date YYYY-MM-DD, got {value!r}")
+    return None
+
+
+def _entries(value: Any, field: str, errors: dict[str, list[str]]) -> list[tuple[date, str]]:
+    """Expand a list of dates / {date, until, name, source} entries into (date, name)."""
+    if not isinstance(value, list):
+        errors.setdefault(field, []).append("expected a list of dates or {date: ...} entries")
+        return []
+    out: list[tuple[date, str]] = []
+    seen: set[date] = set()
+    for i, item in enumerate(value):
+        path = f"{field}[{i}]"
+        if not isinstance(item, Mapping):
+            item = {"date": item}
+        unknown = sorted(str(k) for k in item if k not in ENTRY_KEYS)
+        if unknown:
+            errors.setdefault(path, []).append(f"unknown key(s) {', '.join(unknown)}")
+        if "date" not in item:
+            errors.setdefault(path, []).append("missing 'date'")
+            continue
+        first = _date(item["date"], f"{path}.date", errors)
+        last = _date(item["until"], f"{path}.until", errors) if "until" in item else first
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            errors.setdefault(f"{path}.name", []).append("must be text")
+            name = None
+        if first is None or last is None:
+            continue
+        span = (last - first).days
+        if not 0 <= span < MAX_RANGE_DAYS:
+            errors.setdefault(f"{path}.until", []).append(
+                f"must be on or after 'date' and within {MAX_RANGE_DAYS} days of it"
+            )
+            continue
+        for k in range(span + 1):
+            d = first + timedelta(days=k)
+            if d in seen:
+                errors.setdefault(path, []).append(f"{d.isoformat()} is listed twice")
+            seen.add(d)
+            out.append((d, name or ""))
+    return out
