@@ -14,7 +14,7 @@ Deadline rules (`WorkCalendar.due_date`):
 * ``N`` working days (N >= 1) end at the close (17:00) of the N-th working day after the
   effective day of receipt.
 * ``0`` working days is same-day settlement: the close of the day of receipt if it was
-  received on a working day before the same-day cutoff (15:00), else the close of the next
+  received on a working day by the same-day cutoff (15:00:00), else the close of the next
   working day (the "15:00 rule").
 * A fraction of a day is that share of a day's working hours (0.5 day = 4 h with the
   default shifts): ``0.5`` runs 4 working hours from receipt, ``2.5`` runs 4 working hours
@@ -221,7 +221,7 @@ class WorkCalendar:
 
     def _same_day(self, local: datetime) -> datetime:
         ordinal = local.toordinal()
-        if self._days.is_working(ordinal) and _sod(local) < self._cutoff_us:
+        if self._days.is_working(ordinal) and _sod(local) <= self._cutoff_us:
             return self._close(ordinal)
         return self._close(self._days.nth_after(ordinal, 1))
 

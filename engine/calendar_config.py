@@ -31,6 +31,16 @@ MAX_RANGE_DAYS = 31  # a longer "range" is almost surely a typo in a year
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so a bad date is reported where it is."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """Parse a province table file and return `WorkCalendar` keyword arguments."""
     try:
@@ -38,8 +48,8 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except OSError as exc:
         raise CalendarError(f"cannot read calendar table {path}: {exc.strerror}") from exc
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no object tags
+    except (yaml.YAMLError, ValueError) as exc:
         raise CalendarError(f"calendar table {path} is not valid YAML: {exc}") from exc
     return parse_mapping({} if data is None else data, source=str(path))
 
@@ -82,7 +92,7 @@ def _time(value: Any, path: str, errors: dict[str, list[str]]) -> time | None:
         return value
     if isinstance(value, str) and (match := _TIME.match(value.strip())):
         return time(int(match.group(1)), int(match.group(2)))
-    hint = " (quote it: YAML reads 07:00 unquoted as a number)" if isinstance(value, int) else ""
+    hint = " (quote it: unquoted, YAML reads HH:MM as a number)" if isinstance(value, int) else ""
     errors.setdefault(path, []).append(f"expected a time 'HH:MM', got {value!r}{hint}")
     return None
 
