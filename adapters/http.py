@@ -1,0 +1,247 @@
+"""Call a registry over HTTP with timeouts, retries, idempotency keys and a circuit breaker."""
+
+from __future__ import annotations
+
+import string
+import threading
+import time
+from collections.abc import Callable
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from adapters.breaker import CircuitBreaker
+from adapters.errors import failure
+from adapters.masking import mask
+from adapters.protocol import Call, CallRecord, CallResult, Operation
+from adapters.settings import AdapterSettings, for_adapter, sim_data_dir
+from adapters.transport import InProcessTransport
+
+if TYPE_CHECKING:
+    from adapters.sim.app import Simulator
+
+
+class _Failure(Exception):
+    """One failed attempt, classified for the retry policy, the breaker and the record."""
+
+    def __init__(self, outcome: str, message: str, *, retryable: bool, counts: bool) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.retryable = retryable
+        self.counts = counts  # counts towards opening the circuit
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+        return str(error.get("message") or error)
+    except (ValueError, AttributeError):
+        return response.text[:80]
+
+
+class HttpAdapter:
+    """Base of the built-in adapters: subclasses declare `operations` and `install_simulator`."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    operations: ClassVar[dict[str, Operation]]
+    install_simulator: ClassVar[Callable[[Simulator], None] | None] = None
+
+    def __init__(
+        self,
+        settings: AdapterSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings or for_adapter(self.name)
+        self.breaker = CircuitBreaker(
+            self.settings.breaker_failures, self.settings.breaker_reset_s, clock
+        )
+        self.sleep = sleep
+        self._lock = threading.RLock()
+        self._client: httpx.Client | None = None
+        self._simulator: Simulator | None = None
+
+    # -- simulator and client -------------------------------------------------------------
+    def simulator(self, data_dir: str | None = None) -> Simulator:
+        """Build (once) this system's simulator with its own seeded SQLite database."""
+        from adapters.sim.app import Simulator
+
+        with self._lock:
+            if self._simulator is None:
+                if self.install_simulator is None:
+                    raise RuntimeError(f"adapter {self.name!r} has no simulator")
+                self._simulator = Simulator(
+                    self.name,
+                    token=self.settings.token,
+                    install=type(self).install_simulator,
+                    data_dir=data_dir or sim_data_dir(),
+                    faults=self.settings.faults,
+                )
+            return self._simulator
+
+    @property
+    def client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
+
+    def _make_client(self) -> httpx.Client:
+        transport = None
+        if self.settings.mode == "inprocess":
+            transport = InProcessTransport(self.simulator().app)
+        return httpx.Client(
+            base_url=self.settings.base_url,
+            timeout=httpx.Timeout(self.settings.timeout_s),
+            transport=transport,
+            headers={"Authorization": f"Bearer {self.settings.token}"},
+        )
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- the protocol ---------------------------------------------------------------------
+    def execute(self, call: Call) -> CallResult:
+        """Map the operation onto its HTTP route: path placeholders, then query or JSON body."""
+        op = call.operation
+        params = dict(call.params)
+        fields = [f for _, f, _, _ in string.Formatter().parse(op.path) if f]
+        path = op.path.format(**{f: quote(str(params.pop(f)), safe="") for f in fields})
+        if op.method == "GET":
+            return self.send(call, "GET", path, query=params)
+        return self.send(call, op.method, path, body=params)
+
+    def health(self) -> tuple[bool, str]:
+        started = perf_counter()
+        try:
+            response = self.client.get("/health", timeout=min(self.settings.timeout_s, 2.0))
+        except httpx.HTTPError as exc:
+            return False, f"unreachable: {type(exc).__name__}"
+        ms = (perf_counter() - started) * 1000
+        if response.status_code != 200:
+            return False, f"HTTP {response.status_code}"
+        return True, f"ok in {ms:.0f} ms, circuit {self.breaker.state}"
+
+    def send(
+        self,
+        call: Call,
+        method: str,
+        path: str,
+        *,
+        query: dict | None = None,
+        body: dict | None = None,
+    ) -> CallResult:
+        """Send one logical call (with retries) and record it, whatever happens."""
+        record = CallRecord(
+            operation=f"{self.name}.{call.operation.name}",
+            request=mask(call.params),
+            idempotency_key=call.idempotency_key,
+        )
+        started = perf_counter()
+        try:
+            data = self._send(call, method, path, query, body, record)
+        finally:
+            record.duration_ms = round((perf_counter() - started) * 1000, 2)
+        record.response = mask(data)
+        return CallResult(data=data, record=record)
+
+    def _send(self, call, method, path, query, body, record: CallRecord) -> dict:
+        if not self.breaker.allow():
+            wait = self.breaker.retry_in()
+            raise failure(
+                f"{record.operation}: circuit open after repeated failures of {self.title}; "
+                f"next trial in {wait:.0f} s",
+                record,
+                retryable=True,
+            )
+        backoff = self.settings.backoff_s
+        retrying = Retrying(
+            stop=stop_after_attempt(self.settings.retries + 1),
+            wait=wait_exponential(multiplier=backoff, min=backoff, max=backoff * 30),
+            retry=retry_if_exception(lambda e: isinstance(e, _Failure) and e.retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    record.attempts = attempt.retry_state.attempt_number
+                    data = self._attempt(call, method, path, query, body)
+        except _Failure as exc:
+            (self.breaker.failure if exc.counts else self.breaker.success)()
+            record.outcome = exc.outcome  # type: ignore[assignment]
+            raise failure(
+                f"{record.operation}: {exc} (after {record.attempts} attempt(s))",
+                record,
+                retryable=exc.retryable,
+            ) from None
+        self.breaker.success()
+        return data
+
+    def _attempt(self, call: Call, method, path, query, body) -> dict[str, Any]:
+        headers = {"Accept": "application/json"}
+        if call.idempotency_key:
+            headers["Idempotency-Key"] = call.idempotency_key
+        if call.context is not None:
+            for key, value in vars(call.context).items():
+                if value:
+                    headers[f"X-LienThong-{key.replace('_', '-')}"] = quote(str(value))
+        try:
+            response = self.client.request(method, path, params=query, json=body, headers=headers)
+        except httpx.TimeoutException:
+            raise _Failure(
+                "timeout",
+                f"{self.title} did not answer within {self.settings.timeout_s:g} s",
+                retryable=True,
+                counts=True,
+            ) from None
+        except httpx.TransportError as exc:
+            raise _Failure(
+                "error",
+                f"cannot reach {self.title} at {self.settings.base_url}: {exc}",
+                retryable=True,
+                counts=True,
+            ) from None
+        status = response.status_code
+        if status >= 500 or status == 429:
+            raise _Failure(
+                "error",
+                f"{self.title} answered HTTP {status}: {_detail(response)}",
+                retryable=True,
+                counts=True,
+            )
+        if status in (401, 403):
+            raise _Failure(
+                "error",
+                f"{self.title} rejected the credentials (HTTP {status}); check "
+                f"LIENTHONG_ADAPTER_{self.name.upper()}_TOKEN",
+                retryable=False,
+                counts=True,
+            )
+        if status >= 400:
+            raise _Failure("error", _detail(response), retryable=False, counts=False)
+        try:
+            data = response.json()
+        except ValueError:
+            raise _Failure(
+                "garbage",
+                f"{self.title} answered malformed JSON ({len(response.content)} bytes: "
+                f"{response.text[:40]!r})",
+                retryable=True,
+                counts=True,
+            ) from None
+        if not isinstance(data, dict):
+            raise _Failure(
+                "garbage",
+                f"{self.title} answered {type(data).__name__}, not a JSON object",
+                retryable=True,
+                counts=True,
+            )
+        return data

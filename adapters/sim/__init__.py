@@ -1,0 +1,1 @@
+"""Local simulators of the national registries: Flask apps on their own SQLite databases."""
