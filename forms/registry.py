@@ -1,0 +1,111 @@
+"""Find and load eForms (JSON Schema + UI hints) so tasks, lint and the web UI share one source.
+
+A form is a JSON file ``<id>.json`` holding ``{"schema": {...}, "ui": {...}}``: ``schema`` is
+JSON Schema draft 2020-12 for the task data, ``ui`` gives the field order, Vietnamese labels and
+widgets (``{"order": [...], "fields": {"path.to.field": {"label": ..., "widget": ...}}}``).
+Forms are looked up by id along a search path: the directories given by the caller, else the
+``LIENTHONG_FORMS_PATH`` directories (``os.pathsep``-separated), then this package's own
+directory and its ``generated/`` folder (where the catalogue writes procedure skeletons).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from engine.errors import InvalidInput, NotFound
+
+FORMS_DIR = Path(__file__).resolve().parent
+GENERATED_DIR = FORMS_DIR / "generated"
+FORM_ID = re.compile(r"^[a-z0-9][a-z0-9_]{0,127}$")
+MAX_FORM_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Form:
+    """One loaded eForm: its id, JSON Schema, UI hints and where it came from."""
+
+    id: str
+    schema: dict[str, Any]
+    ui: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def default_search_path() -> list[Path]:
+    """Return the directories searched when the caller gives none."""
+    extra = [Path(p) for p in os.environ.get("LIENTHONG_FORMS_PATH", "").split(os.pathsep) if p]
+    return [*extra, FORMS_DIR, GENERATED_DIR]
+
+
+def check_form_id(form_id: Any) -> str:
+    """Return `form_id` if it is a safe form id (lower-case letters, digits, '_'), else raise."""
+    if not isinstance(form_id, str) or not FORM_ID.match(form_id):
+        raise InvalidInput(
+            f"form id {form_id!r} is not valid: use lower-case letters, digits and '_' only",
+            {"form": ["Mã biểu mẫu không hợp lệ"]},
+        )
+    return form_id
+
+
+def find_form(form_id: str, *, search_path: list[Path] | None = None) -> Path | None:
+    """Return the file that holds `form_id`, or None when no directory has it."""
+    check_form_id(form_id)
+    for directory in search_path if search_path is not None else default_search_path():
+        candidate = Path(directory) / f"{form_id}.json"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def form_exists(form_id: str, *, search_path: list[Path] | None = None) -> bool:
+    """Tell whether a form with this id can be found (False for an invalid id)."""
+    try:
+        return find_form(form_id, search_path=search_path) is not None
+    except InvalidInput:
+        return False
+
+
+def load_form(form_id: str, *, search_path: list[Path] | None = None) -> Form:
+    """Load form `form_id`; raise `NotFound` if absent, `InvalidInput` if the file is broken."""
+    path = find_form(form_id, search_path=search_path)
+    if path is None:
+        raise NotFound(f"form {form_id!r} not found (looked for {form_id}.json)")
+    if path.stat().st_size > MAX_FORM_BYTES:
+        raise InvalidInput(f"form file {path} is larger than {MAX_FORM_BYTES:,} bytes")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput(f"form file {path} is not valid UTF-8 JSON: {exc}") from None
+    return form_from_dict(form_id, raw, path=path)
+
+
+def form_from_dict(form_id: str, raw: Any, *, path: Path | None = None) -> Form:
+    """Build a `Form` from its JSON content, checking the shape and the JSON Schema itself."""
+    where = str(path) if path else f"form {form_id!r}"
+    problems = form_problems(raw)
+    if problems:
+        raise InvalidInput(f"{where}: {'; '.join(problems)}", {"schema": problems})
+    return Form(id=form_id, schema=raw["schema"], ui=raw.get("ui") or {}, path=path)
+
+
+def form_problems(raw: Any) -> list[str]:
+    """List what is wrong with a form's JSON content (empty when it is a usable form)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("schema"), dict):
+        return ['a form must be a JSON object with a "schema" object']
+    if "ui" in raw and not isinstance(raw["ui"], dict):
+        return ['"ui" must be a JSON object']
+    try:
+        Draft202012Validator.check_schema(raw["schema"])
+    except SchemaError as exc:
+        location = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        return [f"the schema is not valid JSON Schema at {location}: {exc.message}"]
+    if raw["schema"].get("type", "object") != "object":
+        return ['the schema must describe an object ("type": "object")']
+    return []
