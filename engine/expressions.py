@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from engine.errors import InvalidInput, UnsafeExpression
@@ -57,6 +58,7 @@ SAFE_METHODS: dict[type, frozenset[str]] = {
     list: frozenset({"count", "index"}),
     tuple: frozenset({"count", "index"}),
 }
+_ALL_METHODS = frozenset().union(*SAFE_METHODS.values())
 _ALLOWED_NODES = (
     ast.Expression, ast.Constant, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.BoolOp,
     ast.Compare, ast.IfExp, ast.Call, ast.Subscript, ast.Slice, ast.Attribute, ast.List,
@@ -114,6 +116,7 @@ def _problems(tree: ast.AST) -> list[str]:
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
         problems.append(f"expression is too complex ({len(nodes)} parts, limit {MAX_NODES})")
+    called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     for node in nodes:
         if not isinstance(node, _ALLOWED_NODES):
             problems.append(f"{_describe(node)} is not allowed")
@@ -121,15 +124,22 @@ def _problems(tree: ast.AST) -> list[str]:
             node.id.startswith("_") or node.id in _FORBIDDEN_NAMES
         ):
             problems.append(f"name {node.id!r} is not allowed")
-        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            problems.append(f"attribute {node.attr!r} is not allowed")
-        elif isinstance(node, ast.Attribute) and not _is_method_call(node, tree):
-            problems.append(f"attribute access '.{node.attr}' is only allowed as a method call")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str | bytes):
-            if isinstance(node.value, bytes):
-                problems.append("bytes literals are not allowed")
+        elif isinstance(node, ast.Attribute):
+            if node.attr.startswith("_"):
+                problems.append(f"attribute {node.attr!r} is not allowed")
+            elif id(node) not in called or node.attr not in _ALL_METHODS:
+                problems.append(f"attribute access '.{node.attr}' is not allowed")
+        elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            problems.append("bytes literals are not allowed")
         elif isinstance(node, ast.Call) and not isinstance(node.func, ast.Name | ast.Attribute):
             problems.append("only named functions and methods may be called")
+        elif (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Constant)
+            and isinstance(node.left.value, str)
+        ):
+            problems.append("%-formatting of strings is not allowed")
     return problems
 
 
@@ -146,10 +156,6 @@ def _describe(node: ast.AST) -> str:
         ast.Await: "await",
     }
     return names.get(type(node), f"'{type(node).__name__}'")
-
-
-def _is_method_call(node: ast.Attribute, tree: ast.AST) -> bool:
-    return any(isinstance(n, ast.Call) and n.func is node for n in ast.walk(tree))
 
 
 def check(expression: str) -> list[str]:
@@ -210,8 +216,6 @@ class _Interpreter:
     def _Name(self, node: ast.Name) -> Any:
         if node.id in self.names:
             return self.names[node.id]
-        if node.id in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[node.id]
         raise InvalidInput(f"name {node.id!r} is not defined")
 
     def _List(self, node: ast.List) -> list:
@@ -312,9 +316,17 @@ def _limit(value: Any) -> Any:
     return value
 
 
-def clock_functions(now: Callable[[], Any]) -> dict[str, Callable[[], str]]:
-    """Build `today()` and `now()` (ISO strings) from an injected clock returning a datetime."""
+VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")  # no daylight saving in Vietnam
+
+
+def clock_functions(now: Callable[[], datetime]) -> dict[str, Callable[[], str]]:
+    """Build `today()` and `now()` (ISO strings, Vietnam time) from an injected clock."""
+
+    def _now() -> datetime:
+        moment = now()
+        return moment.astimezone(VIETNAM_TZ) if moment.tzinfo else moment
+
     return {
-        "today": lambda: now().date().isoformat(),
-        "now": lambda: now().isoformat(),
+        "today": lambda: _now().date().isoformat(),
+        "now": lambda: _now().isoformat(),
     }
