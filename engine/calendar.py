@@ -41,6 +41,9 @@ Province table (YAML file for `WorkCalendar.from_yaml`, or the same dict for
     extra_working_days:                  # make-up working days (win over any day off)
       - {date: 2026-01-10, name: "...", source: "..."}
 
+Times are wall-clock times in the calendar's zone; a zone with daylight saving would make a
+working hour across the switch count as wall time (Vietnam has had none since 1975).
+
 Bad input raises `CalendarError`, which is both an `engine.errors.InvalidInput` and a
 `ValueError`; table problems are listed in its `errors` (field path → messages).
 """

@@ -29,6 +29,9 @@ MAX_YEAR = 2099  # the package's lunar calendar ends in 2100; we read one year a
 
 DEFAULT_DAY_OFF_NAME = "Ngày nghỉ theo quyết định của địa phương"
 
+# The package fills a set shared by its instances; build one year at a time.
+_PACKAGE_LOCK = threading.Lock()
+
 
 class CalendarError(InvalidInput, ValueError):
     """Bad input to the working-day calendar (naive datetime, unknown unit, bad table)."""
@@ -45,9 +48,10 @@ def national_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
     (e.g. 2014-12-27 worked for 2015-01-02); so we load `year` and `year + 1` and keep
     only the dates that fall in `year`.
     """
-    table = holidays.country_holidays("VN", years=(year, year + 1), language="vi")
-    names = {d: table[d] for d in table if d.year == year}
-    workdays = frozenset(d for d in table.weekend_workdays if d.year == year)
+    with _PACKAGE_LOCK:
+        table = holidays.country_holidays("VN", years=(year, year + 1), language="vi")
+        names = {d: table[d] for d in table if d.year == year}
+        workdays = frozenset(d for d in list(table.weekend_workdays) if d.year == year)
     return names, workdays
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time as clock
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -306,6 +307,15 @@ def test_many_calls_are_fast(cal):
         cal.working_seconds_between(m, m + timedelta(days=40))
     elapsed = clock.perf_counter() - started
     assert elapsed < 5, f"40,000 calendar calls took {elapsed:.2f}s"
+
+
+def test_threads_building_years_at_once_agree_with_one_thread():
+    probes = [date(year, 1, 1) + timedelta(days=k) for year in range(2030, 2046) for k in (0, 40)]
+    shared = WorkCalendar()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        parallel = list(pool.map(shared.is_working_day, probes))
+    alone = WorkCalendar()
+    assert parallel == [alone.is_working_day(d) for d in probes]
 
 
 # --- bad input ---------------------------------------------------------------------------
