@@ -204,10 +204,10 @@ def _element(node, task_spec, lanes: dict[str, LaneInfo], filename: str) -> Elem
             deadline_share = float(share)
         except ValueError:
             deadline_share = -1.0
-        if not 0.0 < deadline_share <= 1.0:
+        if not 0.0 <= deadline_share <= 1.0:  # 0 = the same working day
             raise InvalidModel(
                 f"{filename}: element {bpmn_id!r} has lt:deadlineShare={share!r}; "
-                "it must be a number greater than 0 and at most 1",
+                "it must be a number from 0 to 1",
                 [{"element_id": bpmn_id, "message": f"bad deadlineShare {share!r}"}],
             )
     actions = tuple((node.get(f"{{{LT_NS}}}actions") or "").split())

@@ -1,0 +1,112 @@
+"""Read side: task lists and dossier views from normalised rows, never from workflow state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Select, and_, or_, select
+
+from .errors import NotFound
+from .models import AuditEvent, Dossier, ServiceJob, TaskRow
+
+if TYPE_CHECKING:
+    from .runtime import Engine
+
+
+@dataclass
+class TaskFilter:
+    assignee: str | None = None
+    role: str | None = None
+    roles: list[str] | None = None
+    agency_code: str | None = None
+    procedure_code: str | None = None
+    state: str = "open"
+    overdue_at: datetime | None = None  # only tasks whose due date is before this moment
+    near_due_at: datetime | None = None  # only tasks past their warning moment
+    dossier_code: str | None = None
+    unassigned: bool = False
+    limit: int = 100
+    offset: int = 0
+
+
+@dataclass
+class DossierView:
+    dossier: Dossier
+    open_tasks: list[TaskRow] = field(default_factory=list)
+    done_tasks: list[TaskRow] = field(default_factory=list)
+    jobs: list[ServiceJob] = field(default_factory=list)
+    events: list[AuditEvent] = field(default_factory=list)
+
+
+class Queries:
+    def task(self: Engine, task_id: str) -> TaskRow:
+        with self.db.read() as s:
+            row = s.get(TaskRow, task_id)
+            if row is None:
+                raise NotFound(f"task {task_id} does not exist")
+            return row
+
+    def list_tasks(self: Engine, flt: TaskFilter | None = None, **kwargs: Any) -> list[TaskRow]:
+        flt = flt or TaskFilter(**kwargs)
+        with self.db.read() as s:
+            return list(s.execute(_task_query(flt)).scalars())
+
+    def dossier_view(self: Engine, ref: str | int) -> DossierView:
+        with self.db.read() as s:
+            d = self._find_dossier(s, ref)
+            rows = list(
+                s.execute(
+                    select(TaskRow)
+                    .where(TaskRow.dossier_id == d.id)
+                    .order_by(TaskRow.created_at, TaskRow.id)
+                ).scalars()
+            )
+            jobs = list(
+                s.execute(
+                    select(ServiceJob).where(ServiceJob.dossier_id == d.id).order_by(ServiceJob.id)
+                ).scalars()
+            )
+            events = self.history(d.id, session=s)
+        return DossierView(
+            d,
+            [r for r in rows if r.state == "open"],
+            [r for r in rows if r.state != "open"],
+            jobs,
+            events,
+        )
+
+    def history(self: Engine, dossier_id: int, *, session: Any = None) -> list[AuditEvent]:
+        stmt = select(AuditEvent).where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.id)
+        if session is not None:
+            return list(session.execute(stmt).scalars())
+        with self.db.read() as s:
+            return list(s.execute(stmt).scalars())
+
+
+def _task_query(f: TaskFilter) -> Select:
+    q = select(TaskRow).where(TaskRow.state == f.state)
+    if f.assignee:
+        q = q.where(TaskRow.assignee == f.assignee)
+    if f.unassigned:
+        q = q.where(TaskRow.assignee.is_(None))
+    if f.role:
+        q = q.where(TaskRow.role == f.role)
+    if f.roles is not None:
+        q = q.where(TaskRow.role.in_(f.roles))
+    if f.agency_code:
+        q = q.where(or_(TaskRow.agency_code == f.agency_code, TaskRow.agency_code.is_(None)))
+    if f.procedure_code:
+        q = q.where(TaskRow.procedure_code == f.procedure_code)
+    if f.overdue_at is not None:
+        q = q.where(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < f.overdue_at))
+    if f.near_due_at is not None:
+        q = q.where(and_(TaskRow.warn_at.is_not(None), TaskRow.warn_at < f.near_due_at))
+    if f.dossier_code:
+        q = q.join(Dossier, Dossier.id == TaskRow.dossier_id).where(Dossier.code == f.dossier_code)
+    return (
+        q.order_by(TaskRow.due_at.is_(None), TaskRow.due_at, TaskRow.id)
+        .limit(f.limit)
+        .offset(f.offset)
+    )

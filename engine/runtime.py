@@ -1,0 +1,390 @@
+"""The engine's public face: what the web app, the CLI and the workers call.
+
+Every method that changes a dossier is one step (see ``engine.steps``); queries read the
+normalised rows and never deserialise a workflow.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select, update
+
+from . import audit
+from .calendar import WorkCalendar
+from .clock import Clock, SystemClock
+from .codes import next_dossier_code
+from .db import Database
+from .errors import (
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    TaskNotReady,
+    UnknownProcedure,
+)
+from .executor import Executor, make_executor
+from .lifecycle import SUPPLEMENT_TASKS, Lifecycle
+from .model_parser import parse_model
+from .models import (
+    Agency,
+    CalendarDay,
+    Dossier,
+    Procedure,
+    ProcessVersion,
+    ServiceJob,
+    TaskRow,
+    Timer,
+    User,
+)
+from .queries import Queries
+from .script_engine import LienThongScriptEngine
+from .service_jobs import ServiceJobs
+from .settings import Settings, load
+from .specs import ModelCache, elements_to_json, lanes_to_json, spec_blob_for
+from .steps import StepContext, finish_step, run_step
+from .task_actions import TaskActions
+from .ticks import Ticks
+
+CHANNELS = ("counter", "online", "post")
+SYSTEM = "system"
+
+
+class Engine(TaskActions, Queries, Ticks, ServiceJobs):
+    """A LiênThông engine bound to one database, clock and calendar."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        database: Database | None = None,
+        calendar: WorkCalendar | None = None,
+        service_caller: Callable[..., Any] | None = None,
+        executor: Executor | None = None,
+    ) -> None:
+        self.settings = settings or load()
+        self.db = database or Database(self.settings.database_url)
+        self.clock = clock or SystemClock()
+        self.models = ModelCache()
+        self.lifecycle = Lifecycle()
+        self._calendar = calendar
+        self._service_caller = service_caller
+        self._prepared: dict[UUID, Any] = {}
+        self._prepared_lock = threading.Lock()
+        self.executor = executor or make_executor(self.settings)
+        self.script_engine = LienThongScriptEngine(
+            service_handler=self._prepared_result,
+            functions={"working_days": self._working_days_from_now},
+        )
+
+    # -- setup ---------------------------------------------------------------------
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = self.load_calendar()
+        return self._calendar
+
+    def load_calendar(self) -> WorkCalendar:
+        """Build the calendar from the settings' YAML file and the province's table."""
+        base = {}
+        if self.settings.calendar_file:
+            base = dict(WorkCalendar.from_yaml(self.settings.calendar_file).as_mapping())
+        try:
+            with self.db.read() as s:
+                rows = list(s.execute(select(CalendarDay)).scalars())
+        except Exception:  # table missing before the first migration
+            rows = []
+        off = set(base.get("extra_days_off", ())) | {r.day for r in rows if not r.working}
+        work = set(base.get("extra_working_days", ())) | {r.day for r in rows if r.working}
+        return WorkCalendar(extra_days_off=off, extra_working_days=work)
+
+    def create_schema(self) -> None:
+        self.db.create_all()
+
+    def ensure_agency(
+        self, code: str, name: str, level: str = "province", parent_code: str | None = None
+    ) -> None:
+        with self.db.write() as s:
+            if s.get(Agency, code) is None:
+                s.add(Agency(code=code, name=name, level=level, parent_code=parent_code))
+
+    def ensure_user(
+        self, username: str, full_name: str, agency_code: str | None, roles: list[str]
+    ) -> None:
+        with self.db.write() as s:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+            if user is None:
+                s.add(
+                    User(
+                        username=username,
+                        full_name=full_name,
+                        agency_code=agency_code,
+                        roles=list(roles),
+                    )
+                )
+            else:
+                user.roles, user.agency_code, user.full_name = list(roles), agency_code, full_name
+
+    # -- models --------------------------------------------------------------------
+    def deploy(
+        self,
+        code: str,
+        bpmn: bytes,
+        *,
+        name: str | None = None,
+        agency_code: str | None = None,
+        deadline: tuple[float, str] | None = None,
+        mode: str = "partial",
+        field: str | None = None,
+        level: str | None = None,
+        actor: str = SYSTEM,
+        note: str = "",
+        process_id: str | None = None,
+    ) -> ProcessVersion:
+        """Deploy a model version for a procedure; new dossiers use it, running ones keep theirs."""
+        parsed = parse_model(bpmn, process_id=process_id, max_bytes=self.settings.max_bpmn_bytes)
+        now = self.clock.now()
+        with self.db.write() as s:
+            proc = s.get(Procedure, code)
+            if proc is None:
+                if name is None:
+                    raise InvalidInput(f"new procedure {code} needs a name")
+                proc = Procedure(code=code, name=name, mode=mode, meta={})
+                s.add(proc)
+            for attr, value in (
+                ("name", name),
+                ("agency_code", agency_code),
+                ("field", field),
+                ("level", level),
+            ):
+                if value is not None:
+                    setattr(proc, attr, value)
+            proc.mode = mode
+            if deadline is not None:
+                proc.deadline_amount, proc.deadline_unit = deadline
+            s.flush()
+            current = (
+                s.get(ProcessVersion, proc.current_version_id) if proc.current_version_id else None
+            )
+            if current is not None and current.content_hash == parsed.content_hash:
+                return current
+            last = s.execute(
+                select(ProcessVersion.version)
+                .where(ProcessVersion.procedure_code == code)
+                .order_by(ProcessVersion.version.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            version = ProcessVersion(
+                procedure_code=code,
+                version=(last or 0) + 1,
+                content_hash=parsed.content_hash,
+                process_id=parsed.process_id,
+                bpmn_xml=bytes(bpmn),
+                spec_blob=spec_blob_for(parsed),
+                lanes=lanes_to_json(parsed.lanes),
+                elements=elements_to_json(parsed.elements),
+                created_at=now,
+                created_by=actor,
+                note=note,
+            )
+            s.add(version)
+            s.flush()
+            proc.current_version_id = version.id
+            audit.record(
+                s,
+                at=now,
+                actor=actor,
+                action="deploy",
+                procedure=code,
+                version=version.version,
+                content_hash=parsed.content_hash,
+                note=note,
+            )
+        self.models.put_parsed(parsed)
+        return version
+
+    # -- dossiers ------------------------------------------------------------------
+    def submit(
+        self,
+        procedure_code: str,
+        *,
+        applicant: dict[str, Any],
+        data: dict[str, Any] | None = None,
+        channel: str = "counter",
+        agency_code: str | None = None,
+        actor: str = SYSTEM,
+        received_at: datetime | None = None,
+    ) -> Dossier:
+        """Receive a dossier: give it a national code, its legal due date and its first tasks."""
+        if channel not in CHANNELS:
+            raise InvalidInput(f"unknown channel {channel!r}", {"channel": [f"one of {CHANNELS}"]})
+        if not isinstance(applicant, dict) or not str(applicant.get("full_name", "")).strip():
+            raise InvalidInput(
+                "applicant full_name is required", {"applicant.full_name": ["required"]}
+            )
+        now = received_at or self.clock.now()
+        data = dict(data or {})
+        with self.db.write() as s:
+            proc = s.get(Procedure, procedure_code)
+            if proc is None or proc.current_version_id is None:
+                raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+            if proc.mode == "info":
+                raise InvalidInput(f"procedure {procedure_code} is information-only")
+            agency = agency_code or proc.agency_code or self.settings.default_agency
+            if s.get(Agency, agency) is None:
+                raise InvalidInput(f"unknown agency {agency}", {"agency_code": ["unknown"]})
+            version = s.get(ProcessVersion, proc.current_version_id)
+            model = self.models.get(s, version)
+            due = None
+            if proc.deadline_amount is not None:
+                due = self.calendar.due_date(
+                    now, proc.deadline_amount, proc.deadline_unit or "working_days"
+                )
+            dossier = Dossier(
+                code=next_dossier_code(s, agency, now),
+                procedure_code=proc.code,
+                version_id=version.id,
+                agency_code=agency,
+                status="received",
+                channel=channel,
+                applicant=applicant,
+                form_data=data,
+                received_at=now,
+                due_at=due,
+                paused_seconds=0.0,
+                late=False,
+                lock_version=0,
+                step_count=0,
+                created_by=actor,
+            )
+            s.add(dossier)
+            s.flush()
+            from SpiffWorkflow.bpmn import BpmnWorkflow
+
+            workflow = BpmnWorkflow(
+                model.spec, model.subprocess_specs, script_engine=self.script_engine
+            )
+            workflow.task_tree.data.update(self._base_data(dossier), applicant=applicant, form=data)
+            ctx = StepContext(self, s, dossier, proc, model, workflow, actor, now)
+            if due is not None:
+                s.add(Timer(dossier_id=dossier.id, kind="dossier_late", due_at=due))
+            ctx.audit(
+                "submit", to_state="received", channel=channel, due=due.isoformat() if due else None
+            )
+            from .clock import ManualClock, using
+
+            with using(ManualClock(now)):
+                ctx.advance()
+            finish_step(ctx, new=True)
+            dossier.step_count = 0
+        for callback in ctx.after_commit:
+            callback()
+        return dossier
+
+    def _base_data(self, d: Dossier) -> dict[str, Any]:
+        return {"dossier_code": d.code, "dossier_due": d.due_at.isoformat() if d.due_at else None}
+
+    def dossier(self, ref: str | int) -> Dossier:
+        with self.db.read() as s:
+            return self._find_dossier(s, ref)
+
+    def _find_dossier(self, s: Any, ref: str | int) -> Dossier:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            d = s.get(Dossier, int(ref))
+        else:
+            d = s.execute(select(Dossier).where(Dossier.code == ref)).scalar_one_or_none()
+        if d is None:
+            raise NotFound(f"dossier {ref} does not exist")
+        return d
+
+    def withdraw(self, ref: str | int, *, actor: str, reason: str) -> Dossier:
+        d = self.dossier(ref)
+
+        def act(ctx: StepContext) -> Dossier:
+            if ctx.dossier.status in ("result_returned", "refused", "withdrawn"):
+                raise InvalidInput(f"dossier {ctx.dossier.code} is already {ctx.dossier.status}")
+            ctx.workflow.cancel()
+            before = ctx.dossier.status
+            ctx.dossier.status, ctx.dossier.outcome = "withdrawn", "withdrawn"
+            ctx.dossier.finished_at = ctx.now
+            ctx.session.execute(
+                update(ServiceJob)
+                .where(ServiceJob.dossier_id == ctx.dossier.id, ServiceJob.state == "pending")
+                .values(state="cancelled")
+            )
+            ctx.session.execute(
+                update(Timer)
+                .where(Timer.dossier_id == ctx.dossier.id, Timer.fired_at.is_(None))
+                .values(fired_at=ctx.now)
+            )
+            ctx.audit("withdraw", from_state=before, to_state="withdrawn", reason=reason)
+            return ctx.dossier
+
+        return run_step(self, d.id, actor, act)
+
+    def _user(self, s: Any, username: str) -> User:
+        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None or not user.active:
+            raise NotAllowed(f"unknown or inactive user {username!r}")
+        return user
+
+    def _check_can_work(self, s: Any, row: TaskRow, username: str) -> None:
+        user = self._user(s, username)
+        if row.assignee and row.assignee != username:
+            raise NotAllowed(f"task {row.id} is claimed by {row.assignee}")
+        if "admin" in user.roles:
+            return
+        if row.role and row.role not in user.roles:
+            raise NotAllowed(f"task {row.id} needs role {row.role}; {username} has {user.roles}")
+        if row.agency_code and user.agency_code and row.agency_code != user.agency_code:
+            raise NotAllowed(f"task {row.id} belongs to agency {row.agency_code}")
+
+    def _ready_task(self, ctx: StepContext, task_id: str) -> tuple[TaskRow, Any]:
+        row = ctx.session.get(TaskRow, task_id)
+        if row is None or row.dossier_id != ctx.dossier.id:
+            raise NotFound(f"task {task_id} does not exist")
+        if row.state != "open":
+            by = f" by {row.completed_by}" if row.completed_by else ""
+            raise TaskNotReady(f"task {task_id} ({row.name}) is already {row.state}{by}")
+        task = ctx.workflow.get_task_from_id(UUID(task_id))
+        if task is None or not task.state & _READY:
+            raise TaskNotReady(f"task {task_id} ({row.name}) is not ready")
+        return row, task
+
+    def is_supplement_task(self, row: TaskRow) -> bool:
+        return row.bpmn_id in SUPPLEMENT_TASKS or row.form in SUPPLEMENT_TASKS
+
+    # -- services ------------------------------------------------------------------
+    def _prepared_result(self, task: Any, operation_name: str, operation_params: dict) -> Any:
+        with self._prepared_lock:
+            if task.id not in self._prepared:
+                raise TaskNotReady(
+                    f"service task {task.task_spec.bpmn_id} ran without a prepared result"
+                )
+            return self._prepared.pop(task.id)
+
+    def prepare_result(self, task_id: UUID, data: Any) -> None:
+        with self._prepared_lock:
+            self._prepared[task_id] = data
+
+    def call_service(self, operation: str, params: dict, *, idempotency_key: str) -> Any:
+        if self._service_caller is not None:
+            return self._service_caller(operation, params, idempotency_key=idempotency_key)
+        from adapters.registry import get_registry
+
+        return get_registry().call(operation, params, idempotency_key=idempotency_key)
+
+    def _working_days_from_now(self, days: float) -> str:
+        from .clock import _current
+
+        clock = _current.get() or self.clock
+        return self.calendar.due_date(clock.now(), days, "working_days").isoformat()
+
+
+from SpiffWorkflow.util.task import TaskState  # noqa: E402
+
+_READY = TaskState.READY

@@ -1,0 +1,212 @@
+"""What people do with tasks: claim, release, assign, complete, supplement, refuse."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from .errors import Conflict, InvalidInput, NotAllowed, NotFound
+from .models import TaskRow
+
+if TYPE_CHECKING:
+    from .runtime import Engine
+    from .steps import StepContext
+
+SUPERVISORS = frozenset({"head_of_unit", "leader", "admin"})
+
+
+class TaskActions:
+    def claim(self: Engine, task_id: str, *, user: str) -> TaskRow:
+        """Take a task exclusively: the first claim wins, a second gets a clear conflict."""
+        now = self.clock.now()
+        with self.db.write() as s:
+            row = self._open_row(s, task_id)
+            self._check_can_work(s, row, user)
+            done = s.execute(
+                update(TaskRow)
+                .where(TaskRow.id == task_id, TaskRow.state == "open", TaskRow.assignee.is_(None))
+                .values(assignee=user)
+            ).rowcount
+            if not done:
+                holder = s.execute(select(TaskRow.assignee).where(TaskRow.id == task_id)).scalar()
+                if holder == user:
+                    return row
+                raise Conflict(f"task {task_id} is already claimed by {holder}")
+            self._audit_task(s, row, user, "claim", now)
+            s.refresh(row)
+            return row
+
+    def release(self: Engine, task_id: str, *, user: str) -> TaskRow:
+        now = self.clock.now()
+        with self.db.write() as s:
+            row = self._open_row(s, task_id)
+            if row.assignee != user and not self._is_supervisor(s, user):
+                raise NotAllowed(f"task {task_id} is held by {row.assignee}, not {user}")
+            before, row.assignee = row.assignee, None
+            self._audit_task(s, row, user, "release", now, previous=before)
+            return row
+
+    def assign(self: Engine, task_id: str, *, to: str, user: str) -> TaskRow:
+        """Give a task to a colleague; supervisors may also take it from its holder."""
+        now = self.clock.now()
+        with self.db.write() as s:
+            row = self._open_row(s, task_id)
+            supervisor = self._is_supervisor(s, user)
+            if row.assignee not in (None, user) and not supervisor:
+                raise NotAllowed(f"task {task_id} is held by {row.assignee}")
+            if row.assignee is None and user != to and not supervisor:
+                self._check_can_work(s, row, user)
+            saved, row.assignee = row.assignee, None
+            self._check_can_work(s, row, to)
+            row.assignee = to
+            self._audit_task(s, row, user, "assign", now, previous=saved, to=to)
+            return row
+
+    def complete(
+        self: Engine,
+        task_id: str,
+        *,
+        user: str,
+        data: dict[str, Any] | None = None,
+        action: str = "complete",
+        expected_version: int | None = None,
+    ) -> TaskRow:
+        """Complete a user task with form data; the decision drives the model's gateways."""
+        if not isinstance(data or {}, dict):
+            raise InvalidInput("task data must be a JSON object")
+        row = self.task(task_id)
+        return self._run_task(
+            row.dossier_id, task_id, user, dict(data or {}), action, expected_version
+        )
+
+    def request_supplementation(
+        self: Engine, task_id: str, *, user: str, missing: list[str], note: str = ""
+    ) -> TaskRow:
+        """Send the dossier back for missing documents; the legal clock pauses."""
+        missing = [m.strip() for m in missing if isinstance(m, str) and m.strip()]
+        if not missing:
+            raise InvalidInput(
+                "say which documents are missing",
+                {"missing_documents": ["at least one item is required"]},
+            )
+        row = self.task(task_id)
+        data = {"missing_documents": missing, "note": note}
+        return self._run_task(row.dossier_id, task_id, user, data, "supplement", None)
+
+    def supplement(
+        self: Engine, task_id: str, *, user: str, data: dict[str, Any] | None = None
+    ) -> TaskRow:
+        """Record the citizen's supplement; the clock resumes and the due date moves."""
+        row = self.task(task_id)
+        if not self.is_supplement_task(row):
+            raise InvalidInput(f"task {task_id} ({row.name}) is not a supplementation task")
+        return self._run_task(row.dossier_id, task_id, user, dict(data or {}), "complete", None)
+
+    def refuse(self: Engine, task_id: str, *, user: str, reasons: list[str] | str) -> TaskRow:
+        if isinstance(reasons, str):
+            reasons = [reasons]
+        reasons = [r.strip() for r in reasons if isinstance(r, str) and r.strip()]
+        if not reasons:
+            raise InvalidInput("a refusal needs its reasons", {"reasons": ["required"]})
+        row = self.task(task_id)
+        return self._run_task(row.dossier_id, task_id, user, {"reasons": reasons}, "refuse", None)
+
+    # -- helpers -------------------------------------------------------------------
+    def _run_task(
+        self: Engine,
+        dossier_id: int,
+        task_id: str,
+        user: str,
+        data: dict[str, Any],
+        action: str,
+        expected_version: int | None,
+    ) -> TaskRow:
+        def act(ctx: StepContext) -> TaskRow:
+            row, task = self._ready_task(ctx, task_id)
+            if row.kind != "user":
+                raise NotAllowed(f"task {task_id} is run by the system")
+            self._check_can_work(ctx.session, row, user)
+            if action != "complete" and action not in row.actions:
+                raise InvalidInput(
+                    f"action {action!r} is not offered at {row.name}",
+                    {"action": [f"one of {['complete', *row.actions]}"]},
+                )
+            self._validate_form(row, data, action)
+            supplement_task = self.is_supplement_task(row)
+            if action == "supplement":
+                self.lifecycle.pause(ctx)
+            elif supplement_task:
+                self.lifecycle.resume(ctx)
+            if action == "refuse":
+                ctx.dossier.outcome = "refused"
+            task.set_data(**data, decision=action, **self._base_data(ctx.dossier))
+            task.run()
+            row.state, row.completed_at, row.completed_by, row.action = (
+                "completed",
+                ctx.now,
+                user,
+                action,
+            )
+            row.assignee = row.assignee or user
+            ctx.drop_task_timers(task_id)
+            ctx.audit(
+                "complete",
+                task_id=task_id,
+                from_state=ctx.dossier.status,
+                step=row.bpmn_id,
+                decision=action,
+                fields=sorted(data),
+            )
+            return row
+
+        return self._step(dossier_id, user, act, expected_version=expected_version)
+
+    def _step(self: Engine, dossier_id: int, actor: str, act: Any, **kwargs: Any) -> Any:
+        from .steps import run_step
+
+        return run_step(self, dossier_id, actor, act, **kwargs)
+
+    def _validate_form(self: Engine, row: TaskRow, data: dict[str, Any], action: str) -> None:
+        if not row.form or action != "complete":
+            return
+        from forms.registry import load_form
+        from forms.validation import validate
+
+        try:
+            form = load_form(row.form, search_path=self.form_search_path())
+        except NotFound:
+            return  # lint reports missing forms at deploy; the data is still kept
+        errors = validate(form, data)
+        if errors:
+            raise InvalidInput(f"the form of {row.name} has errors", errors)
+
+    def form_search_path(self: Engine) -> list | None:
+        return None
+
+    def _open_row(self: Engine, s: Any, task_id: str) -> TaskRow:
+        row = s.get(TaskRow, task_id)
+        if row is None:
+            raise NotFound(f"task {task_id} does not exist")
+        if row.state != "open":
+            raise Conflict(f"task {task_id} is already {row.state}")
+        return row
+
+    def _is_supervisor(self: Engine, s: Any, username: str) -> bool:
+        return bool(SUPERVISORS & set(self._user(s, username).roles))
+
+    def _audit_task(
+        self: Engine, s: Any, row: TaskRow, user: str, action: str, now: Any, **detail: Any
+    ) -> None:
+        from . import audit
+
+        audit.record(
+            s,
+            at=now,
+            actor=user,
+            action=action,
+            dossier_id=row.dossier_id,
+            task_id=row.id,
+            step=row.bpmn_id,
+            **detail,
+        )

@@ -1,0 +1,129 @@
+"""Keep the normalised task rows, timers and service jobs in step with the live workflow.
+
+Called inside every step's transaction, after SpiffWorkflow has advanced, so that the task
+list, the scheduler and the executor see exactly what the committed state contains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete, select
+
+from .models import ServiceJob, TaskRow, Timer
+
+if TYPE_CHECKING:
+    from .steps import StepContext
+
+
+@dataclass
+class SyncResult:
+    new_tasks: list[TaskRow] = field(default_factory=list)
+    new_jobs: list[ServiceJob] = field(default_factory=list)
+
+
+def live_manual_tasks(workflow: Any) -> list[Any]:
+    return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+
+
+def sync(ctx: StepContext) -> SyncResult:
+    result = SyncResult()
+    session, dossier, model = ctx.session, ctx.dossier, ctx.model
+    open_rows = {
+        r.id: r
+        for r in session.execute(
+            select(TaskRow).where(TaskRow.dossier_id == dossier.id, TaskRow.state == "open")
+        ).scalars()
+    }
+    ready = {str(t.id): t for t in live_manual_tasks(ctx.workflow)}
+    for task_id, row in open_rows.items():
+        if task_id not in ready:
+            row.state = "cancelled"
+            row.completed_at = ctx.now
+            ctx.drop_task_timers(task_id)
+    for task_id, task in ready.items():
+        if task_id in open_rows:
+            continue
+        spec = task.task_spec
+        element = model.elements.get(spec.bpmn_id)
+        lane = model.lanes.get(spec.lane) if spec.lane else None
+        is_service = isinstance(spec, ServiceTaskMixin)
+        row = TaskRow(
+            id=task_id,
+            dossier_id=dossier.id,
+            procedure_code=dossier.procedure_code,
+            agency_code=ctx.resolve_agency(lane.agency if lane else None),
+            bpmn_id=spec.bpmn_id,
+            name=(element.name if element and element.name else spec.bpmn_name or spec.bpmn_id),
+            kind="service" if is_service else "user",
+            lane=spec.lane,
+            role=("system" if is_service else (lane.role if lane else None)),
+            form=element.form if element else None,
+            actions=list(element.actions) if element else [],
+            state="open",
+            created_at=ctx.now,
+        )
+        if not is_service:
+            share = element.deadline_share if element else None
+            row.due_at, row.warn_at = ctx.step_deadline(share)
+            ctx.add_task_timers(row)
+        session.add(row)
+        result.new_tasks.append(row)
+        if is_service:
+            result.new_jobs.append(_job_for(ctx, task, element))
+    _sync_bpmn_timers(ctx)
+    return result
+
+
+def _job_for(ctx: StepContext, task: Any, element: Any) -> ServiceJob:
+    spec = task.task_spec
+    params = {name: p["value"] for name, p in spec.evaluate_params(task).items()}
+    job = ServiceJob(
+        dossier_id=ctx.dossier.id,
+        task_id=str(task.id),
+        operation=spec.operation_name,
+        params=params,
+        idempotency_key=f"{ctx.dossier.code}:{task.id}",
+        state="pending",
+        attempts=0,
+        next_attempt_at=ctx.now,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+    )
+    ctx.session.add(job)
+    return job
+
+
+def _sync_bpmn_timers(ctx: StepContext) -> None:
+    session = ctx.session
+    session.execute(
+        delete(Timer).where(
+            Timer.dossier_id == ctx.dossier.id, Timer.kind == "bpmn", Timer.fired_at.is_(None)
+        )
+    )
+    for task in ctx.workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        value = task._get_internal_data("event_value")
+        due = _timer_due(value)
+        if due is not None:
+            session.add(
+                Timer(dossier_id=ctx.dossier.id, kind="bpmn", task_id=str(task.id), due_at=due)
+            )
+
+
+def _timer_due(value: Any) -> datetime | None:
+    if isinstance(value, dict):  # cycle timers keep {'next': iso, ...}
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None

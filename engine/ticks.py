@@ -1,0 +1,85 @@
+"""The scheduler's entry point: fire what is due — BPMN timers, step warnings, escalations,
+late dossiers and service retries — by the engine's clock, never the wall clock directly."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from .models import ServiceJob, TaskRow, Timer
+
+if TYPE_CHECKING:
+    from .runtime import Engine
+    from .steps import StepContext
+
+
+class Ticks:
+    def tick(self: Engine, now: datetime | None = None, *, limit: int = 1000) -> dict[str, int]:
+        now = now or self.clock.now()
+        report: Counter[str] = Counter()
+        with self.db.read() as s:
+            due = s.execute(
+                select(Timer.id, Timer.dossier_id)
+                .where(Timer.fired_at.is_(None), Timer.due_at <= now)
+                .order_by(Timer.due_at)
+                .limit(limit)
+            ).all()
+            retries = list(
+                s.execute(
+                    select(ServiceJob.id)
+                    .where(
+                        ServiceJob.state == "pending",
+                        ServiceJob.attempts > 0,
+                        ServiceJob.next_attempt_at <= now,
+                    )
+                    .limit(limit)
+                ).scalars()
+            )
+        by_dossier: dict[int, list[int]] = defaultdict(list)
+        for timer_id, dossier_id in due:
+            by_dossier[dossier_id].append(timer_id)
+        for dossier_id, timer_ids in by_dossier.items():
+            fired = self._step(
+                dossier_id, "system", lambda ctx, ids=timer_ids: _fire(ctx, ids), now=now
+            )
+            report.update(fired)
+        if retries:
+            self.executor.dispatch(self, retries)
+            report["service_retries"] += len(retries)
+        return dict(report)
+
+
+def _fire(ctx: StepContext, timer_ids: list[int]) -> Counter[str]:
+    fired: Counter[str] = Counter()
+    d = ctx.dossier
+    for timer_id in timer_ids:
+        timer = ctx.session.get(Timer, timer_id)
+        if timer is None or timer.fired_at is not None:
+            continue  # fired by another scheduler, or replaced by a newer timer
+        timer.fired_at = ctx.now
+        if timer.kind == "bpmn":
+            ctx.workflow.refresh_timers()
+        elif timer.kind == "step_warning":
+            ctx.audit("near_due", task_id=timer.task_id)
+        elif timer.kind == "step_late":
+            row = ctx.session.get(TaskRow, timer.task_id)
+            if row is not None and row.state == "open":
+                row.escalated_at = ctx.now
+                ctx.audit(
+                    "escalated",
+                    task_id=row.id,
+                    step=row.bpmn_id,
+                    to_role=ctx.engine.settings.escalation_role,
+                    agency=row.agency_code,
+                )
+        elif timer.kind == "dossier_late":
+            if d.paused_at is not None or d.settled_at is not None or d.finished_at is not None:
+                continue
+            if not d.late:
+                d.late = True
+                ctx.audit("late", due=d.due_at.isoformat() if d.due_at else None)
+        fired[timer.kind] += 1
+    return fired
