@@ -29,7 +29,7 @@ DATA = {
         ('"cccd" in documents', True),
         ("len(documents) == 2 and documents[-1] == 'so_ho_khau'", True),
         ("max(1, fee, 3) if approved else 0", 150_000),
-        ('upper(decision)[:3]', "SUP"),
+        ("upper(decision)[:3]", "SUP"),
         ('decision.startswith("sup")', True),
         ("sorted([3, 1, 2])", [1, 2, 3]),
         ("sum([1, 2.5])", 3.5),
@@ -58,7 +58,7 @@ def test_today_and_now_come_from_the_injected_clock_in_vietnam_time():
     clock = clock_functions(lambda: datetime(2025, 1, 31, 18, 30, tzinfo=UTC))
     assert evaluate("today()", {}, functions=clock) == "2025-02-01"
     assert evaluate("now()", {}, functions=clock).startswith("2025-02-01T01:30:00")
-    assert evaluate('due < today()', {"due": "2025-01-15"}, functions=clock) is True
+    assert evaluate("due < today()", {"due": "2025-01-15"}, functions=clock) is True
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,9 @@ def start(name: str, **engine_kwargs):
 
 
 def complete(workflow, bpmn_id: str, **data):
-    (task,) = [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.bpmn_id == bpmn_id]
+    (task,) = [
+        t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.bpmn_id == bpmn_id
+    ]
     task.set_data(**data)
     task.run()
     workflow.do_engine_steps()
