@@ -12,6 +12,7 @@ from typing import Any
 
 from jsonschema import FormatChecker
 
+CUSTOM_FORMATS = frozenset({"cccd", "enterprise_code", "phone_vn"})
 _CCCD = re.compile(r"^\d{12}$")
 _ENTERPRISE = re.compile(r"^\d{10}(?:-(\d{3}))?$")
 _PHONE = re.compile(r"^(?:\+84|84|0)(?:[35789]\d{8}|2\d{9})$")

@@ -12,7 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from forms.formats import format_checker
+from forms.formats import CUSTOM_FORMATS, format_checker
 from forms.registry import Form
 
 _TYPES_VI = {
@@ -71,8 +71,8 @@ def _message(error: ValidationError, kind: str, value: Any) -> str:
         wanted = value if isinstance(value, list) else [value]
         return "Sai kiểu dữ liệu: cần " + " hoặc ".join(_TYPES_VI.get(t, t) for t in wanted)
     if kind == "format":
-        if error.cause is not None and str(error.cause):
-            return str(error.cause)
+        if value in CUSTOM_FORMATS and error.cause is not None and str(error.cause):
+            return str(error.cause)  # our own checkers explain in Vietnamese
         return f"Không đúng định dạng {_FORMATS_VI.get(value, value)}"
     if kind == "minLength":
         return "Không được để trống" if value == 1 else f"Cần ít nhất {value} ký tự"

@@ -1,0 +1,60 @@
+"""Forms are found by id along a search path; broken or unsafe ones get clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.errors import InvalidInput, NotFound
+from forms.registry import FORMS_DIR, form_exists, load_form
+
+TEMPLATE_FORMS = ["receive", "appraise", "approve", "supplement", "apology"]
+
+
+@pytest.mark.parametrize("form_id", TEMPLATE_FORMS)
+def test_template_forms_load_with_ordered_vietnamese_labels(form_id):
+    form = load_form(form_id)
+    assert form.id == form_id and form.path == FORMS_DIR / f"{form_id}.json"
+    assert form.schema["$schema"].endswith("2020-12/schema")
+    order = form.ui["order"]
+    assert order and set(order) <= set(form.schema["properties"])
+    for name in order:
+        assert form.ui["fields"][name]["label"]
+
+
+def test_search_path_is_used_first(tmp_path):
+    (tmp_path / "receive.json").write_text(
+        json.dumps({"schema": {"type": "object", "title": "mine"}}), encoding="utf-8"
+    )
+    assert load_form("receive", search_path=[tmp_path]).schema["title"] == "mine"
+    assert form_exists("receive", search_path=[tmp_path])
+    assert not form_exists("appraise", search_path=[tmp_path])
+
+
+def test_missing_form_is_not_found(tmp_path):
+    with pytest.raises(NotFound, match="nope"):
+        load_form("nope", search_path=[tmp_path])
+
+
+@pytest.mark.parametrize("form_id", ["../etc/passwd", "Receive", "", "a/b", None, "x" * 200])
+def test_unsafe_ids_are_refused(form_id):
+    with pytest.raises(InvalidInput, match="not valid"):
+        load_form(form_id)
+    assert form_exists(form_id) is False
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid UTF-8 JSON"),
+        ("[]", '"schema" object'),
+        ('{"schema": {"type": "object", "properties": {"a": {"type": "strung"}}}}', "not valid"),
+        ('{"schema": {"type": "array"}}', "must describe an object"),
+        ('{"schema": {}, "ui": []}', '"ui" must be'),
+    ],
+)
+def test_broken_form_files_get_clear_errors(tmp_path, content, message):
+    (tmp_path / "bad.json").write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_form("bad", search_path=[tmp_path])
