@@ -40,9 +40,11 @@ class LienThongEnvironment(BasePythonScriptEngineEnvironment):
         self,
         functions: Mapping[str, Callable[..., Any]],
         script_limits: sandbox.ScriptLimits | None = None,
+        script_functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         super().__init__({})
         self.functions = dict(functions)
+        self.script_functions = dict(script_functions or {})
         self.script_limits = script_limits or sandbox.ScriptLimits()
 
     def evaluate(self, expression: str, context: Mapping, external_context=None) -> Any:
@@ -53,7 +55,7 @@ class LienThongEnvironment(BasePythonScriptEngineEnvironment):
         external = dict(external_context or {})
         merged = {**external, **context}
         result = sandbox.run_script(
-            script, merged, functions=self.functions, limits=self.script_limits
+            script, merged, functions=self.script_functions, limits=self.script_limits
         )
         for key in external:
             if key not in context and result.get(key) == external[key]:
@@ -76,10 +78,20 @@ class LienThongScriptEngine(PythonScriptEngine):
         functions: Mapping[str, Callable[..., Any]] | None = None,
         clock: Callable[[], datetime] | None = None,
         script_limits: sandbox.ScriptLimits | None = None,
+        script_functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
-        available = expressions.clock_functions(clock or (lambda: datetime.now(UTC)))
-        available.update(functions or {})
-        super().__init__(environment=LienThongEnvironment(available, script_limits))
+        """Build the engine.
+
+        `functions` are callable from expressions; `clock` (returning an aware datetime)
+        feeds `today()`/`now()`. Scripts run in a forked child, so they get only the clock
+        functions plus `script_functions`: pass there only pure functions that touch no
+        database connection, socket or lock shared with the parent.
+        """
+        clock_funcs = expressions.clock_functions(clock or (lambda: datetime.now(UTC)))
+        available = {**clock_funcs, **(functions or {})}
+        in_scripts = {**clock_funcs, **(script_functions or {})}
+        environment = LienThongEnvironment(available, script_limits, in_scripts)
+        super().__init__(environment=environment)
         self.service_handler = service_handler
         self.functions = available
 

@@ -169,6 +169,20 @@ def test_gateway_condition_on_missing_data_is_a_clear_error():
     assert caught.value.bpmn_id == "decide"
 
 
+def test_scripts_get_only_script_functions_and_the_clock():
+    engine = LienThongScriptEngine(
+        functions={"working_days": lambda n: n},
+        script_functions={"double": lambda n: 2 * n},
+        clock=lambda: datetime(2025, 3, 1, 2, 0, tzinfo=UTC),
+    )
+    data = {"n": 4}
+    engine.environment.execute("d = double(n)\nday = today()", data)
+    assert data == {"n": 4, "d": 8, "day": "2025-03-01"}
+    assert engine.environment.evaluate("working_days(n) + 1", data) == 5
+    with pytest.raises(InvalidInput, match="NameError"):
+        engine.environment.execute("w = working_days(n)", data)
+
+
 def test_environment_is_safe_when_spiff_calls_it_directly():
     engine = LienThongScriptEngine()
     with pytest.raises(UnsafeExpression):
