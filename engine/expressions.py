@@ -13,6 +13,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 from engine.errors import InvalidInput, UnsafeExpression
@@ -167,6 +168,16 @@ def check(expression: str) -> list[str]:
     return _problems(tree)
 
 
+@lru_cache(maxsize=1024)
+def _checked(expression: str) -> ast.Expression:
+    """Parse and check once per distinct expression (a model's expressions repeat a lot)."""
+    tree = _parse(expression)
+    problems = _problems(tree)
+    if problems:
+        raise UnsafeExpression(f"Expression {expression!r} is not allowed: {'; '.join(problems)}")
+    return tree
+
+
 def evaluate(
     expression: str,
     names: Mapping[str, Any],
@@ -178,10 +189,9 @@ def evaluate(
     Raises `UnsafeExpression` for a forbidden construct and `InvalidInput` for a malformed
     expression, an unknown name, a type error or a result that would be too large.
     """
-    tree = _parse(expression)
-    problems = _problems(tree)
-    if problems:
-        raise UnsafeExpression(f"Expression {expression!r} is not allowed: {'; '.join(problems)}")
+    if not isinstance(expression, str):
+        raise InvalidInput(f"Expression must be text, not {type(expression).__name__}")
+    tree = _checked(expression)
     funcs = dict(DEFAULT_FUNCTIONS)
     funcs.update(functions or {})
     try:

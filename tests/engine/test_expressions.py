@@ -159,3 +159,11 @@ def test_check_reports_syntax_errors_as_problems():
 def test_non_string_expression_is_invalid_input():
     with pytest.raises(InvalidInput, match="must be text"):
         evaluate(42, {})  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="must be text, not list"):
+        evaluate(["x"], {})  # type: ignore[arg-type]
+
+
+def test_a_refused_expression_stays_refused_when_cached():
+    for _ in range(2):
+        with pytest.raises(UnsafeExpression):
+            evaluate("().__class__", {})
