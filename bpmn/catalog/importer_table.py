@@ -145,7 +145,10 @@ def load_yaml(path: Path) -> list[CatalogueEntry]:
 
 def dump_yaml(entry: CatalogueEntry) -> str:
     """Return one procedure as YAML text (UTF-8, keys in entry order)."""
-    return yaml.safe_dump(entry_to_dict(entry), allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(
+        entry_to_dict(entry), Dumper=dumper, allow_unicode=True, sort_keys=False, width=100
+    )
 
 
 def load_csv(path: Path) -> list[CatalogueEntry]:
