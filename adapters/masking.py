@@ -11,6 +11,8 @@ PERSONAL_KEYS = frozenset(
         "date_of_birth",
         "address",
         "address_detail",
+        "permanent_address",
+        "former_address",
         "phone",
         "email",
         "father_id",

@@ -75,3 +75,9 @@ def address(commune_code: str, house: int, street_index: int) -> str:
     commune, district, streets, _ = COMMUNES[commune_code]
     street = streets[street_index % len(streets)]
     return f"Số {house}, {street}, {commune}, {district}, tỉnh {PROVINCES[PROVINCE_CODE]}"
+
+
+def locality(commune_code: str) -> str:
+    """Write the commune, district and province part of an address."""
+    commune, district, _, _ = COMMUNES[commune_code]
+    return f"{commune}, {district}, tỉnh {PROVINCES[PROVINCE_CODE]}"

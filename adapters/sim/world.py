@@ -33,6 +33,7 @@ TRADES = ("Thương mại Dịch vụ", "Xây dựng", "Cơ khí", "Gỗ", "Dệ
           "Thực phẩm", "Điện tử", "Bao bì", "Nội thất", "Vận tải", "Công nghệ")  # fmt: skip
 BRANDS = ("Phú Cường", "Sông Bé", "Thủ Dầu", "Minh Phát", "Đại Nam", "Tân Phước", "Hòa Lợi",
           "Bình An", "Lái Thiêu", "Hưng Thịnh", "Việt Tín", "Sao Mai", "Kim Long")  # fmt: skip
+SUFFIXES = ("", " Bình Dương", " Việt Nam", " Miền Nam", " Quốc tế", " Sài Gòn")
 LAND_USES = {"ODT": 0.55, "ONT": 0.15, "CLN": 0.2, "LUC": 0.1}  # urban, rural, perennial, rice
 
 
@@ -169,10 +170,17 @@ class _Generator:
 
     def enterprises(self, people: list[Person], count: int) -> list[Enterprise]:
         adults = [p for p in people if WORLD_DATE.year - p.date_of_birth.year >= 22]
-        result = []
+        result, names = [], set()
         for _ in range(count):
             kind = self.rng.choice(("Công ty TNHH", "Công ty TNHH MTV", "Công ty Cổ phần"))
             name = f"{kind} {self.rng.choice(TRADES)} {self.rng.choice(BRANDS)}"
+            for suffix in SUFFIXES:
+                if name + suffix not in names:
+                    name += suffix
+                    break
+            else:
+                name += f" {len(names)}"
+            names.add(name)
             code = self.enterprise_code()
             branches = [f"{code}-{n:03d}" for n in range(1, self.rng.choice((1, 1, 1, 2, 3)))]
             commune = self.rng.choice(list(COMMUNES))

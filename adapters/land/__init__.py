@@ -1,0 +1,93 @@
+"""Talk to the land information system (ViLIS-like): parcels, transfers, obligations."""
+
+from __future__ import annotations
+
+from engine.errors import AdapterError
+
+from adapters import validation as v
+from adapters.errors import attach
+from adapters.http import HttpAdapter
+from adapters.land.simulator import install
+from adapters.protocol import Call, CallResult, Operation
+
+PARCEL = {"commune_code": v.commune, "map_sheet": v.positive_int, "parcel_no": v.positive_int}
+TRANSFER = {
+    **PARCEL,
+    "seller_id": v.personal_id,
+    "buyer_id": v.personal_id,
+    "declared_price": v.money,
+    "kind": v.one_of("transfer", "gift", "inheritance"),
+}
+
+
+class LandAdapter(HttpAdapter):
+    name = "land"
+    title = "Hệ thống thông tin đất đai (land information system)"
+    install_simulator = staticmethod(install)
+    operations = {
+        "lookup_parcel": Operation(
+            "lookup_parcel",
+            "Look up a parcel by commune, map sheet and parcel number",
+            safe=True,
+            path="/parcels",
+            validate=v.params(PARCEL),
+        ),
+        "register_transfer": Operation(
+            "register_transfer",
+            "Register a change of land-use right holder (biến động)",
+            safe=False,
+            method="POST",
+            path="/transfers",
+            validate=v.params(TRANSFER),
+        ),
+        "compute_obligations": Operation(
+            "compute_obligations",
+            "Value the parcel and get the tax and fee notice from the tax adapter",
+            safe=False,
+            method="POST",
+            path="/parcels",
+            validate=v.params(TRANSFER, {"family": v.one_of("yes", "no")}),
+        ),
+    }
+
+    def execute(self, call: Call) -> CallResult:
+        if call.operation.name != "compute_obligations":
+            return super().execute(call)
+        return self._obligations(call)
+
+    def _obligations(self, call: Call) -> CallResult:
+        """Read the state value from the land system, then ask the tax system for the notice.
+
+        This is the land office's "transfer of information" to the tax authority; the tax
+        call keeps its own record, nested in this one.
+        """
+        query = {k: call.params[k] for k in PARCEL}
+        parcel = self.send(call, "GET", "/parcels", query=query)
+        record = parcel.record
+        if parcel.data.get("owner_id") != call.params["seller_id"]:
+            raise attach(
+                AdapterError(
+                    f"land.compute_obligations: the seller is not the registered holder of "
+                    f"parcel {query['parcel_no']}, sheet {query['map_sheet']}",
+                    retryable=False,
+                ),
+                record,
+            )
+        tax_params = {k: call.params[k] for k in call.params if k in TRANSFER or k == "family"}
+        tax_params["state_value"] = parcel.data["state_value"]
+        try:
+            tax = call.registry.call(
+                "tax.land_obligations",
+                tax_params,
+                idempotency_key=f"{call.idempotency_key}/tax",
+                context=call.context,
+            )
+        except AdapterError as exc:
+            record.calls.append(exc.record)  # type: ignore[attr-defined]
+            record.outcome = exc.record.outcome  # type: ignore[attr-defined]
+            raise attach(AdapterError(f"land.compute_obligations: {exc}",
+                                      retryable=exc.retryable), record) from None  # fmt: skip
+        record.calls.append(tax.record)
+        record.response = {**tax.record.response, "state_value": parcel.data["state_value"]}
+        data = {"parcel": parcel.data, "state_value": parcel.data["state_value"], **tax.data}
+        return CallResult(data=data, record=record)
