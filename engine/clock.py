@@ -49,6 +49,11 @@ _current: contextvars.ContextVar[Clock | None] = contextvars.ContextVar(
 )
 
 
+def current_clock() -> Clock | None:
+    """The clock of the step being run in this context, if any."""
+    return _current.get()
+
+
 class _EngineDatetime(datetime):
     @classmethod
     def now(cls, tz=None):  # noqa: ANN001, ANN206 - mirrors datetime.now

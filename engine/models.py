@@ -241,6 +241,17 @@ class Message(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+class MessageWait(Base):
+    """A dossier waiting for a message: where ``deliver`` looks for a recipient."""
+
+    __tablename__ = "message_waits"
+    __table_args__ = (Index("ix_message_waits_name", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    correlation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class Timer(Base):
     """A moment at which ``tick`` must act on a dossier: BPMN timers and the legal clock."""
 

@@ -28,6 +28,7 @@ from .errors import (
 )
 from .executor import Executor, make_executor
 from .lifecycle import SUPPLEMENT_TASKS, Lifecycle
+from .messages import Messages
 from .model_parser import parse_model
 from .models import (
     Agency,
@@ -53,7 +54,7 @@ CHANNELS = ("counter", "online", "post")
 SYSTEM = "system"
 
 
-class Engine(TaskActions, Queries, Ticks, ServiceJobs):
+class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
     """A LiênThông engine bound to one database, clock and calendar."""
 
     def __init__(
@@ -79,6 +80,7 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs):
         self.script_engine = LienThongScriptEngine(
             service_handler=self._prepared_result,
             functions={"working_days": self._working_days_from_now},
+            clock=self._step_now,
         )
 
     # -- setup ---------------------------------------------------------------------
@@ -378,11 +380,14 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs):
 
         return get_registry().call(operation, params, idempotency_key=idempotency_key)
 
-    def _working_days_from_now(self, days: float) -> str:
-        from .clock import _current
+    def _step_now(self) -> datetime:
+        """Now as seen by the step being run (its injected moment), else the engine clock."""
+        from .clock import current_clock
 
-        clock = _current.get() or self.clock
-        return self.calendar.due_date(clock.now(), days, "working_days").isoformat()
+        return (current_clock() or self.clock).now()
+
+    def _working_days_from_now(self, days: float) -> str:
+        return self.calendar.due_date(self._step_now(), days, "working_days").isoformat()
 
 
 from SpiffWorkflow.util.task import TaskState  # noqa: E402

@@ -17,6 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import AdapterError, InvalidInput, LienThongError, NotFound
+from .jsonutil import jsonable
 from .models import ServiceCall, ServiceJob, TaskRow
 
 if TYPE_CHECKING:
@@ -161,14 +162,4 @@ def _record_dict(record: Any, error: Exception | None) -> dict:
         out = dict(record)
     if error is not None:
         out["error"] = str(error)
-    return _jsonable(out)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
+    return jsonable(out)

@@ -1,4 +1,4 @@
-"""Parsed process models, cached by content hash so neither a step nor a restart re-parses.
+"""Parsed process models, cached by content hash and process id so neither a step nor a restart re-parses.
 
 Three levels: this process's memory (an LRU of parsed specs), the serialised spec stored
 beside the model version (a restart restores it instead of parsing BPMN), and the BPMN
@@ -64,14 +64,15 @@ class ModelCache:
         self._lock = threading.Lock()
 
     def get(self, session: Session, version: ProcessVersion) -> LoadedModel:
+        key = f"{version.content_hash}:{version.process_id}"
         with self._lock:
-            hit = self._items.get(version.content_hash)
+            hit = self._items.get(key)
             if hit is not None:
-                self._items.move_to_end(version.content_hash)
+                self._items.move_to_end(key)
                 return hit
         model = self._load(version)
         with self._lock:
-            self._items[version.content_hash] = model
+            self._items[key] = model
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return model
@@ -86,7 +87,7 @@ class ModelCache:
             parsed.elements,
         )
         with self._lock:
-            self._items[parsed.content_hash] = model
+            self._items[f"{parsed.content_hash}:{parsed.process_id}"] = model
         return model
 
     def clear(self) -> None:

@@ -149,6 +149,9 @@ def _prune(wf: Any) -> int:
     if not live:
         return 0
     anchor = _common_ancestor(live)
+    # A live task still inherits data from its parent when it runs: root at a finished task.
+    while anchor is not None and anchor.state & _LIVE:
+        anchor = anchor.parent
     if anchor is None or anchor is root or anchor.parent is None:
         return 0
     keep: set[UUID] = set()
@@ -195,5 +198,4 @@ def _common_ancestor(tasks: list[Any]) -> Any:
             anchor = first
         else:
             break
-    # The anchor itself may be live; keep its parent out of reach only if it finished.
     return anchor

@@ -185,8 +185,13 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
         )
     ctx.dossier.lock_version += 1
     ctx.dossier.step_count += 1
-    jobs = [j for j in ctx.synced.new_jobs]
+    from .messages import sync_messages
+
+    messages = sync_messages(ctx)
+    jobs = list(ctx.synced.new_jobs)
     if jobs:
         ctx.session.flush()
         ids = [j.id for j in jobs]
         ctx.after_commit.append(lambda: ctx.engine.executor.dispatch(ctx.engine, ids))
+    if messages:
+        ctx.after_commit.append(lambda: ctx.engine.deliver_messages(messages))
