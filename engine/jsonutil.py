@@ -1,4 +1,4 @@
-"""Turn arbitrary workflow values into something a JSON column accepts, losslessly where possible."""
+"""Turn arbitrary workflow values into something a JSON column accepts."""
 
 from __future__ import annotations
 

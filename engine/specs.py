@@ -1,4 +1,4 @@
-"""Parsed process models, cached by content hash and process id so neither a step nor a restart re-parses.
+"""Parsed process models, cached by content hash and process id: no step or restart re-parses.
 
 Three levels: this process's memory (an LRU of parsed specs), the serialised spec stored
 beside the model version (a restart restores it instead of parsing BPMN), and the BPMN
