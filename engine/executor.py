@@ -45,8 +45,11 @@ class CeleryExecutor:
     """The distributed mode: each job id becomes a Celery task (see ``engine.celery_app``)."""
 
     def dispatch(self, engine: Engine, job_ids: list[int]) -> None:
-        from .celery_app import run_service_job
+        from .celery_app import bind_engine, configure, run_service_job
 
+        configure(engine.settings)
+        if engine.settings.celery_eager:
+            bind_engine(engine)  # eager tasks run here, on the caller's engine
         for job_id in job_ids:
             run_service_job.delay(job_id)
 

@@ -17,8 +17,12 @@ from typing import Any
 class Settings:
     #: SQLAlchemy URL; SQLite (WAL) for the embedded default, PostgreSQL for a province.
     database_url: str = "sqlite:///instance/lienthong.sqlite"
-    #: "inprocess" runs service tasks right after the step commits; "celery" queues them.
-    executor: str = "inprocess"
+    #: "celery" queues service tasks as Celery tasks after the step commits; "inprocess" runs
+    #: them directly in the caller's thread; "deferred" collects them for ``tick``/tests.
+    executor: str = "celery"
+    #: Run Celery tasks eagerly in the calling process (the embedded default: no broker, no
+    #: worker); set to false for the distributed mode with separate workers.
+    celery_eager: bool = True
     #: Celery broker for the distributed mode.
     broker_url: str = "redis://127.0.0.1:6379/0"
     #: Largest BPMN file accepted, in bytes (a hostile 50 MB upload is refused before parsing).
