@@ -7,7 +7,7 @@ import json
 import random
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from engine.errors import InvalidInput
 
@@ -79,7 +79,7 @@ class Faults:
         self.set(**{n: 0 for n in self.names() if n != "hang_s"}, hang_s=30.0)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {name: getattr(self, name) for name in self.names()}
 
     def draw(self, kind: str) -> bool:
         with self._lock:
