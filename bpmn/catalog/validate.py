@@ -59,15 +59,14 @@ class CatalogFormCheck:
     """Tell lint whether a form id exists: the forms registry, or this procedure's skeleton."""
 
     def __init__(self, folder: Path, code: str) -> None:
-        self.has_skeleton = (folder / "form.json").is_file()
-        self.code_key = code.replace(".", "_")
+        from forms.skeleton import form_id_for
+
+        self.skeleton_id = form_id_for(code) if (folder / "form.json").is_file() else None
 
     def __call__(self, form_id: str) -> bool:
         from forms.registry import form_exists
 
-        if self.has_skeleton and self.code_key in form_id:
-            return True
-        return form_exists(form_id)
+        return form_id == self.skeleton_id or form_exists(form_id)
 
 
 def check_one(root: str, code: str, mode: str, operations: set[str] | None) -> ModelCheck:

@@ -80,3 +80,36 @@ def test_list_filters_by_mode(filled):
 def test_validate_empty_catalogue_is_an_error(tmp_path):
     result = run("validate", str(tmp_path))
     assert result.exit_code != 0 and "no procedures" in result.output
+
+
+def test_import_with_generator_then_show_lanes_and_steps(tmp_path):
+    pytest.importorskip("bpmn.generator")
+    result = run("import", str(DATA / "procedures.yaml"), "--dir", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "1 created" in result.output
+    show = run("show", "1.000001", "--dir", str(tmp_path))
+    assert "model: version 1" in show.output and "generated" in show.output
+    assert "lanes: " in show.output and "steps: " in show.output
+    assert (tmp_path / "1.000001" / "form.json").is_file()
+    assert not (tmp_path / "1.000002" / "model.bpmn").exists()  # information-only
+
+
+def test_validate_counts_synthetic_catalogue(tmp_path):
+    pytest.importorskip("bpmn.generator")
+    pytest.importorskip("bpmn.lint")
+    assert run("synthesize", "-n", "60", "--dir", str(tmp_path)).exit_code == 0
+    result = run("validate", str(tmp_path), "--jobs", "1")
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("60 procedures: ") and last.endswith("; 0 errors"), result.output
+    assert result.exit_code == 0
+
+
+def test_validate_reports_a_broken_model(tmp_path):
+    pytest.importorskip("bpmn.generator")
+    pytest.importorskip("bpmn.lint")
+    run("import", str(DATA / "procedures.yaml"), "--dir", str(tmp_path))
+    (tmp_path / "1.000001" / "model.bpmn").write_bytes(b"<definitions>not bpmn")
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines()[-1].startswith("2 procedures: 1 partial")
+    assert "1.000001 error" in result.output
