@@ -33,6 +33,8 @@ class Running:
 def serve(name: str, simulator: Simulator, port: int = 0) -> Running:
     """Start one simulator in a background thread; port 0 picks a free port."""
     server = make_server(HOST, port, simulator.app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"sim-{name}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sim-{name}", daemon=True
+    )
     thread.start()
     return Running(name, simulator, server, thread)

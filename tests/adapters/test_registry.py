@@ -1,0 +1,134 @@
+"""Check the front door: discovery by entry points, validation, keys, records, plugins."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from engine.errors import AdapterError
+
+from adapters.errors import InvalidParams, UnknownOperation
+from adapters.protocol import CallContext, CallResult, Operation
+from adapters.registry import Registry, get_registry, reset_registry
+
+DATA = Path(__file__).parent / "data"
+BUILT_IN = {"population", "civil_status", "land", "business", "social_insurance", "tax"}
+
+
+def install_plugin(root: Path) -> None:
+    """Lay out an installed distribution by hand: a module plus its dist-info."""
+    shutil.copy(DATA / "example_plugin" / "lienthong_judicial.py", root)
+    info = root / "lienthong_judicial-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lienthong-judicial\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[lienthong.adapters]\njudicial = lienthong_judicial:JudicialAdapter\n"
+    )
+
+
+def test_built_in_adapters_come_from_entry_points(make_registry):
+    registry = make_registry()
+    assert set(registry.adapters) == BUILT_IN
+    assert len(registry.operations()) == 16
+
+
+def test_allow_list_limits_what_is_loaded(make_registry):
+    assert set(make_registry("tax,land").adapters) == {"tax", "land"}
+
+
+def test_process_wide_registry_is_built_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("LIENTHONG_SIM_DATA_DIR", str(tmp_path))
+    reset_registry()
+    try:
+        assert get_registry() is get_registry()
+        assert "population.lookup_citizen" in get_registry().operations()
+    finally:
+        reset_registry()
+
+
+def test_a_separate_package_adds_an_adapter(make_registry, monkeypatch, tmp_path):
+    install_plugin(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = make_registry("judicial,population")
+    assert registry.operations() >= {"judicial.check_record", "population.lookup_citizen"}
+    result = registry.call("judicial.check_record", {"personal_id": "074096086598"})
+    assert result.data["clean"] is True and result.record.outcome == "ok"
+    with pytest.raises(AdapterError, match="no judicial record"):
+        registry.call("judicial.check_record", {"personal_id": "074096086590"})
+    rows = [r for r in registry.describe() if r["operation"] == "judicial.check_record"]
+    assert rows[0]["healthy"] is True and rows[0]["kind"] == "read"
+
+
+def test_unknown_operation(make_registry):
+    with pytest.raises(UnknownOperation, match="unknown operation 'population.fly'") as err:
+        make_registry("population").call("population.fly", {})
+    assert err.value.retryable is False and err.value.record.outcome == "error"
+
+
+def test_write_without_key_is_refused_before_sending(make_registry):
+    registry = make_registry("tax")
+    with pytest.raises(AdapterError, match="idempotency key is required") as err:
+        registry.call("tax.business_obligations", {"enterprise_code": "3700000000"})
+    assert err.value.record.attempts == 0
+    assert registry.adapter("tax")._client is None  # nothing was sent
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("07409608659", "exactly 12 digits"),
+        ("999096086598", "999 is not a province code"),
+        ("074996086598", "in the future"),
+        (None, "required"),
+    ],
+)
+def test_invalid_personal_id_is_named(make_registry, value, message):
+    with pytest.raises(InvalidParams, match=message) as err:
+        make_registry("population").call("population.lookup_citizen", {"personal_id": value})
+    assert list(err.value.errors) == ["personal_id"]
+    assert err.value.record.outcome == "error"
+
+
+def test_unexpected_and_bad_fields_are_all_reported(make_registry):
+    with pytest.raises(InvalidParams) as err:
+        make_registry("land").call(
+            "land.lookup_parcel", {"commune_code": "00000", "map_sheet": "x", "colour": "red"}
+        )
+    assert set(err.value.errors) == {"commune_code", "map_sheet", "parcel_no", "colour"}
+
+
+def test_context_travels_as_headers(make_registry):
+    registry = make_registry("population")
+    seen = {}
+    app = registry.adapter("population").simulator().app
+    app.before_request(lambda: seen.update(__import__("flask").request.headers) and None)
+    context = CallContext(dossier_code="000.00.06.H56-231027-0361", user="cb.motcua", purpose="khai sinh")
+    registry.call("population.lookup_citizen", {"personal_id": "074096086598"}, context=context)
+    assert seen["X-Lienthong-Dossier-Code"] == "000.00.06.H56-231027-0361"
+    assert seen["X-Lienthong-Purpose"] == "khai%20sinh"
+
+
+class Broken:
+    """A non-HTTP adapter with a bug: the registry must still answer with an AdapterError."""
+
+    name = "broken"
+    title = "Broken"
+    operations = {"go": Operation("go", "Fail", safe=True)}
+
+    def execute(self, call) -> CallResult:
+        return {}["missing"]
+
+    def health(self):
+        return True, "ok"
+
+
+def test_a_buggy_adapter_becomes_an_adapter_error():
+    with pytest.raises(AdapterError, match="KeyError") as err:
+        Registry([Broken()]).call("broken.go", {"x": 1})
+    assert err.value.record.request == {"x": 1} and err.value.retryable is False
+
+
+def test_two_adapters_with_one_name_are_refused():
+    with pytest.raises(ValueError, match="two adapters are named 'broken'"):
+        Registry([Broken(), Broken()])
