@@ -1,0 +1,172 @@
+"""Tell a designer whether a BPMN model can be deployed, element by element, never crashing.
+
+`lint_model` runs four stages on any bytes: a hardened XML parse, BPMN 2.0 XSD validation
+(SpiffWorkflow's bundled schema), a SpiffWorkflow parse, and LiênThông's product rules
+(`bpmn.lint_rules`, `bpmn.lint_graph`). Every problem becomes a `Finding`; an error means the
+model cannot be deployed, a warning that a designer should look. The function never raises.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from lxml import etree
+
+Severity = Literal["error", "warning"]
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS, "lt": "urn:lienthong:bpmn:1",
+      "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}  # fmt: skip
+MAX_XSD_FINDINGS = 20
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a model: how bad, where (element id), a stable code and an explanation."""
+
+    severity: Severity
+    element_id: str | None
+    code: str
+    message: str
+    message_vi: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.code} {self.element_id or '-'}: {self.message}"
+
+
+def error(element_id: str | None, code: str, message: str, vi: str | None = None) -> Finding:
+    return Finding("error", element_id, code, message, vi)
+
+
+def warning(element_id: str | None, code: str, message: str, vi: str | None = None) -> Finding:
+    return Finding("warning", element_id, code, message, vi)
+
+
+def lint_model(
+    data: bytes,
+    *,
+    known_operations: set[str] | None = None,
+    form_exists: Callable[[str], bool] | None = None,
+    process_id: str | None = None,
+) -> list[Finding]:
+    """Return every finding for the model in `data` (empty when it is clean); never raises.
+
+    `known_operations`: registered adapter operations (``adapter.operation``); unchecked when
+    None. `form_exists`: tells whether a form id exists; unchecked when None. `process_id`:
+    the process to deploy when the file has several executable ones.
+    """
+    try:
+        return _lint(data, known_operations, form_exists, process_id)
+    except Exception as exc:  # a bug in a rule must still give the designer an answer
+        return [error(None, "E-INTERNAL", f"the linter failed on this model: "
+                      f"{type(exc).__name__}: {exc}")]  # fmt: skip
+
+
+def _lint(data, known_operations, form_exists, process_id) -> list[Finding]:
+    tree, findings = _parse(data)
+    if tree is None:
+        return findings
+    findings += _xsd(tree)
+    chosen, choice_findings = choose_process(tree, process_id)
+    findings += choice_findings
+    findings += _spiff(tree, chosen)
+    if chosen is not None:
+        from bpmn.lint_rules import product_rules
+
+        process = tree.find(f"bpmn:process[@id='{chosen}']", NS)
+        findings += product_rules(tree, process, known_operations, form_exists)
+    return findings
+
+
+def _parse(data: object) -> tuple[etree._ElementTree | None, list[Finding]]:
+    """Parse with `engine.xml_safety` (no DTDs, entities or network; size-limited)."""
+    from engine.errors import InvalidModel
+    from engine.xml_safety import parse_xml
+
+    if not isinstance(data, bytes | bytearray | memoryview):
+        return None, [error(None, "E-XML", f"a model must be bytes, not {type(data).__name__}",
+                            "Mô hình phải là dữ liệu nhị phân")]  # fmt: skip
+    try:
+        return parse_xml(bytes(data)), []
+    except InvalidModel as exc:
+        return None, [error(None, "E-XML", str(exc), "Tệp không phải XML BPMN hợp lệ")]
+
+
+_VALIDATOR = None
+
+
+def _schema() -> etree.XMLSchema:
+    """Load SpiffWorkflow's BPMN 2.0 XSD (with its extension schema) once per process."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        from SpiffWorkflow.spiff.parser import VALIDATOR
+
+        _VALIDATOR = VALIDATOR
+    return _VALIDATOR
+
+
+def _xsd(tree: etree._ElementTree) -> list[Finding]:
+    """Validate against the BPMN 2.0 XSD; report each schema error with its element's id."""
+    validator = _schema()
+    candidate = copy.deepcopy(tree)
+    validator.preprocess(candidate)  # SpiffWorkflow's own fix-up for bpmn-js output
+    if validator.validator.validate(candidate):
+        return []
+    by_line = {}
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.get("id") and el.sourceline not in by_line:
+            by_line[el.sourceline] = el.get("id")
+    findings = []
+    for entry in list(validator.validator.error_log)[:MAX_XSD_FINDINGS]:
+        message = f"not valid BPMN 2.0 (XSD), line {entry.line}: {entry.message}"
+        findings.append(error(by_line.get(entry.line), "E-XSD", message,
+                              "Không hợp lệ theo lược đồ BPMN 2.0"))  # fmt: skip
+    return findings
+
+
+def choose_process(tree, process_id: str | None) -> tuple[str | None, list[Finding]]:
+    """Pick the process the engine would deploy, as `engine.model_parser` does."""
+    processes = tree.getroot().findall("bpmn:process", NS)
+    ids = [p.get("id") for p in processes]
+    if process_id is not None:
+        if process_id in ids:
+            return process_id, []
+        return None, [error(None, "E-PROCESS", f"no process {process_id!r} in the model "
+                            f"(found: {', '.join(map(str, ids)) or 'none'})")]  # fmt: skip
+    called = set(tree.xpath("//bpmn:callActivity/@calledElement", namespaces=NS))
+    executable = [p.get("id") for p in processes
+                  if p.get("isExecutable") == "true" and p.get("id") not in called]  # fmt: skip
+    if len(executable) == 1:
+        return executable[0], []
+    if not executable:
+        return None, [error(ids[0] if ids else None, "E-NOT-EXECUTABLE",
+                            'no executable process: set isExecutable="true" on the process '
+                            "the engine should run", "Không có quy trình thực thi")]  # fmt: skip
+    return None, [error(None, "E-MULTIPLE-EXECUTABLE",
+                        f"several executable processes ({', '.join(executable)}); "
+                        "keep one executable or say which to deploy",
+                        "Có nhiều quy trình thực thi; hãy chọn một")]  # fmt: skip
+
+
+def _spiff(tree, chosen: str | None) -> list[Finding]:
+    """Parse with SpiffWorkflow (as the engine will) and report what it rejects."""
+    from SpiffWorkflow.exceptions import SpiffWorkflowException
+    from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(copy.deepcopy(tree), filename="model.bpmn")
+        if chosen is not None:
+            parser.get_spec(chosen)
+            parser.get_subprocess_specs(chosen)
+    except SpiffWorkflowException as exc:
+        element_id = getattr(exc, "id", None) or None
+        message = str(exc).strip() or type(exc).__name__
+        return [error(element_id, "E-SPIFF", f"SpiffWorkflow cannot parse the model: {message}",
+                      "Bộ máy quy trình không đọc được mô hình")]  # fmt: skip
+    except Exception as exc:  # SpiffWorkflow raises bare errors on odd XML
+        return [error(None, "E-SPIFF", f"SpiffWorkflow cannot parse the model "
+                      f"({type(exc).__name__}: {exc})")]  # fmt: skip
+    return []

@@ -1,0 +1,252 @@
+"""LiênThông's product rules for a process: lanes and roles, gateways, services, forms, code.
+
+Each rule takes the parsed document and the chosen `bpmn:process` and returns findings with
+the offending element's id. Graph rules (reachability, loops, shares per path) live in
+`bpmn.lint_graph`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bpmn.lint import NS, Finding, error, warning
+from bpmn.lint_graph import GATEWAYS, graph_rules, local
+
+LT = "urn:lienthong:bpmn:1"
+ROLES = frozenset({"one_stop_officer", "specialist", "head_of_unit", "leader", "citizen", "system"})
+ACTIONS = frozenset({"supplement", "refuse", "forward"})
+UNSUPPORTED = {
+    "complexGateway": "complex gateways cannot be run by the engine; use exclusive, inclusive "
+    "or parallel gateways",
+    "businessRuleTask": "business rule (DMN) tasks are not supported: decision tables are not "
+    "deployed with LiênThông models; use a gateway with conditions",
+}
+_UNQUOTED_TIME = re.compile(r"^\s*(R\d*/)?(P\d|PT\d|\d{4}-\d{2}-\d{2})")
+
+
+def product_rules(
+    tree,
+    process,
+    known_operations: set[str] | None,
+    form_exists: Callable[[str], bool] | None,
+) -> list[Finding]:
+    """Run every product rule on the chosen process."""
+    findings: list[Finding] = []
+    for rule in (_unsupported, _lanes, _gateways, _attributes, _code):
+        findings += rule(tree, process)
+    findings += _service_tasks(process, known_operations)
+    findings += _forms(process, form_exists)
+    findings += graph_rules(process)
+    return findings
+
+
+def _unsupported(tree, process) -> list[Finding]:
+    findings = []
+    for el in process.iter():
+        kind = local(el)
+        if kind in UNSUPPORTED:
+            findings.append(error(el.get("id"), "E-UNSUPPORTED", f"{kind}: {UNSUPPORTED[kind]}",
+                                  "Cấu phần không được hỗ trợ"))  # fmt: skip
+        elif kind == "scriptTask":
+            fmt = (el.get("scriptFormat") or "python").lower()
+            if fmt not in ("python", "text/python", "text/x-python", "py"):
+                findings.append(error(el.get("id"), "E-UNSUPPORTED", f"script language {fmt!r}: "
+                                      "scripts must be written in the restricted expression "
+                                      "language (Python syntax)"))  # fmt: skip
+        elif kind == "standardLoopCharacteristics" and el.get("loopMaximum") is None:
+            owner = el.getparent()
+            if local(owner) not in ("userTask", "manualTask"):
+                findings.append(error(owner.get("id"), "E-LOOP-UNBOUNDED", "a standard loop "
+                                      "without loopMaximum and without a user task may never "
+                                      "end; set loopMaximum"))  # fmt: skip
+    return findings
+
+
+def lanes_by_node(tree) -> dict[str, object]:
+    """Map flow node id → lane element, the way SpiffWorkflow assigns lanes.
+
+    SpiffWorkflow reads every `flowNodeRef` in the document, and gives the tasks inside an
+    embedded subprocess that is itself in a lane that lane, whatever their own.
+    """
+    own = {}
+    for ref in tree.iterfind(".//bpmn:flowNodeRef", NS):
+        if ref.text and ref.text.strip():
+            own.setdefault(ref.text.strip(), ref.getparent())
+    effective = {}
+    for el in tree.iter():
+        nid = el.get("id") if isinstance(el.tag, str) else None
+        if not nid:
+            continue
+        lane = None
+        for anc in reversed(list(el.iterancestors())):
+            if (
+                local(anc) in ("subProcess", "transaction", "adHocSubProcess")
+                and anc.get("id") in own
+            ):
+                lane = own[anc.get("id")]
+                break
+        effective[nid] = lane if lane is not None else own.get(nid)
+    return effective
+
+
+def _lanes(tree, process) -> list[Finding]:
+    findings = []
+    seen: dict[str, tuple] = {}
+    for lane in tree.iterfind(".//bpmn:lane", NS):
+        lid, name = lane.get("id"), (lane.get("name") or "").strip()
+        role, agency = lane.get(f"{{{LT}}}role"), lane.get(f"{{{LT}}}agency")
+        if role is not None and role not in ROLES:
+            findings.append(error(lid, "E-LANE-ROLE", f"lane {lid!r} has unknown lt:role "
+                                  f"{role!r} (known: {', '.join(sorted(ROLES))})",
+                                  "Vai trò của làn không hợp lệ"))  # fmt: skip
+        if not name:
+            findings.append(error(lid, "E-LANE", f"lane {lid!r} has no name; tasks are "
+                                  "assigned by lane name", "Làn chưa có tên"))  # fmt: skip
+        elif name in seen and seen[name] != (role, agency):
+            findings.append(error(lid, "E-LANE", f"two lanes are named {name!r} with different "
+                                  "roles or agencies", "Hai làn trùng tên"))  # fmt: skip
+        seen.setdefault(name, (role, agency))
+    lane_of = lanes_by_node(tree)
+    for task in process.iter(f"{{{NS['bpmn']}}}userTask"):
+        tid, lane = task.get("id"), lane_of.get(task.get("id"))
+        if lane is None:
+            findings.append(error(tid, "E-LANE-ROLE", f"user task {tid!r} is in no lane: put it "
+                                  "in a lane with an lt:role so someone can take it",
+                                  "Bước xử lý chưa thuộc làn nào"))  # fmt: skip
+        elif lane.get(f"{{{LT}}}role") is None:
+            findings.append(error(tid, "E-LANE-ROLE", f"user task {tid!r} is in lane "
+                                  f"{lane.get('id')!r}, which has no lt:role",
+                                  "Làn của bước xử lý chưa gán vai trò"))  # fmt: skip
+    return findings
+
+
+def _gateways(tree, process) -> list[Finding]:
+    findings = []
+    outgoing: dict[str, list] = {}
+    for flow in process.iter(f"{{{NS['bpmn']}}}sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef"), []).append(flow)
+    for gw in process.iter():
+        if local(gw) not in ("exclusiveGateway", "inclusiveGateway"):
+            continue
+        gid, flows = gw.get("id"), outgoing.get(gw.get("id"), [])
+        default = gw.get("default")
+        if default and default not in {f.get("id") for f in flows}:
+            findings.append(error(gid, "E-GATEWAY-DEFAULT", f"gateway {gid!r} names default flow "
+                                  f"{default!r}, which does not leave it"))  # fmt: skip
+        if len(flows) < 2:
+            continue
+        bare = [f.get("id") for f in flows if f.get("id") != default and not _condition(f)]
+        if bare:
+            findings.append(error(gid, "E-GATEWAY-CONDITION", f"gateway {gid!r}: flows "
+                                  f"{', '.join(bare)} have no condition and are not the default",
+                                  "Nhánh của cổng rẽ nhánh thiếu điều kiện"))  # fmt: skip
+        elif not default:
+            findings.append(warning(gid, "W-GATEWAY-NO-DEFAULT", f"gateway {gid!r} has no "
+                                    "default flow: if no condition holds the dossier stops with "
+                                    "an error", "Cổng không có nhánh mặc định"))  # fmt: skip
+    return findings
+
+
+def _condition(flow) -> str:
+    cond = flow.find("bpmn:conditionExpression", NS)
+    return (cond.text or "").strip() if cond is not None else ""
+
+
+def _attributes(tree, process) -> list[Finding]:
+    """Check `lt:deadlineShare` and `lt:actions` values; warn on user tasks without a share."""
+    findings = []
+    for el in process.iter():
+        if not isinstance(el.tag, str):
+            continue
+        eid, share = el.get("id"), el.get(f"{{{LT}}}deadlineShare")
+        if share is not None:
+            try:
+                ok = 0.0 <= float(share) <= 1.0
+            except ValueError:
+                ok = False
+            if not ok:
+                findings.append(error(eid, "E-DEADLINE-SHARE", f"lt:deadlineShare={share!r} on "
+                                      f"{eid!r}: it must be a number from 0 to 1",
+                                      "Tỷ lệ thời hạn phải từ 0 đến 1"))  # fmt: skip
+        elif local(el) == "userTask":
+            findings.append(warning(eid, "W-DEADLINE-MISSING", f"user task {eid!r} has no "
+                                    "lt:deadlineShare: its step has no deadline of its own",
+                                    "Bước xử lý chưa có thời hạn"))  # fmt: skip
+        actions = (el.get(f"{{{LT}}}actions") or "").split()
+        unknown = [a for a in actions if a not in ACTIONS]
+        if unknown:
+            findings.append(
+                error(
+                    eid,
+                    "E-ACTIONS",
+                    f"{eid!r} has unknown lt:actions "
+                    f"{', '.join(unknown)} (known: {', '.join(sorted(ACTIONS))})",
+                )
+            )
+    return findings
+
+
+def _code(tree, process) -> list[Finding]:
+    """Check every expression and script with the engine's checker; flag unquoted times."""
+    findings = []
+    for timer in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
+        if _UNQUOTED_TIME.match(timer.text or ""):
+            owner = timer.getparent().getparent()
+            findings.append(error(owner.get("id"), "E-TIMER-UNQUOTED", f"timer {local(timer)} "
+                                  f"{(timer.text or '').strip()!r} is read as an expression: "
+                                  "quote ISO durations and dates, e.g. \"PT4H\""))  # fmt: skip
+    try:
+        from engine.model_parser import check_model_code
+    except ImportError as exc:  # pragma: no cover - the engine is part of the product
+        return [*findings, warning(None, "W-EXPRESSION-UNCHECKED",
+                                   f"expressions were not checked: {exc}")]  # fmt: skip
+    for found in check_model_code(tree):
+        findings.append(error(found["element_id"], "E-EXPRESSION", f"expression or script not "
+                              f"allowed: {found['message']}",
+                              "Biểu thức hoặc kịch bản không được phép"))  # fmt: skip
+    return findings
+
+
+def _service_tasks(process, known_operations: set[str] | None) -> list[Finding]:
+    findings = []
+    for task in process.iter(f"{{{NS['bpmn']}}}serviceTask"):
+        tid = task.get("id")
+        op = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        name = op.get("id") if op is not None else None
+        if not name:
+            findings.append(error(tid, "E-SERVICE-OPERATION", f"service task {tid!r} names no "
+                                  "adapter operation (spiffworkflow:serviceTaskOperator id="
+                                  '"adapter.operation")', "Bước tự động chưa chỉ định "
+                                  "thao tác liên thông"))  # fmt: skip
+        elif known_operations is not None and name not in known_operations:
+            findings.append(error(tid, "E-UNKNOWN-OPERATION", f"service task {tid!r} calls "
+                                  f"{name!r}, which no registered adapter offers",
+                                  "Thao tác liên thông chưa được đăng ký"))  # fmt: skip
+    return findings
+
+
+def _forms(process, form_exists: Callable[[str], bool] | None) -> list[Finding]:
+    from engine.errors import LienThongError
+    from forms.registry import load_form
+
+    findings = []
+    for task in process.iter(f"{{{NS['bpmn']}}}userTask"):
+        tid, form_id = task.get("id"), task.get(f"{{{LT}}}form")
+        if not form_id or form_exists is None:
+            continue
+        if not form_exists(form_id):
+            findings.append(error(tid, "E-FORM-MISSING", f"user task {tid!r} uses form "
+                                  f"{form_id!r}, which does not exist",
+                                  "Biểu mẫu không tồn tại"))  # fmt: skip
+            continue
+        try:
+            load_form(form_id)
+        except LienThongError as exc:
+            if exc.code != "not_found":  # found only by the caller's own lookup: fine
+                findings.append(error(tid, "E-FORM-INVALID", f"form {form_id!r}: {exc}",
+                                      "Biểu mẫu không hợp lệ"))  # fmt: skip
+    return findings
+
+
+__all__ = ["GATEWAYS", "lanes_by_node", "product_rules"]
