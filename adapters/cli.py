@@ -7,10 +7,10 @@ import threading
 from urllib.parse import urlsplit
 
 import click
-from engine.errors import AdapterError, LienThongError
 
 from adapters.registry import get_registry
 from adapters.settings import PORTS
+from engine.errors import AdapterError, LienThongError
 
 
 @click.group()

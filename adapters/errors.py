@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from engine.errors import AdapterError
-
 from adapters.protocol import CallRecord
+from engine.errors import AdapterError
 
 
 class InvalidParams(AdapterError):

@@ -7,12 +7,11 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import entry_points
 from time import perf_counter
 
-from engine.errors import AdapterError
-
 from adapters import settings as config
 from adapters.errors import InvalidParams, UnknownOperation, attach, failure
 from adapters.masking import mask
 from adapters.protocol import Adapter, Call, CallContext, CallRecord, CallResult
+from engine.errors import AdapterError
 
 GROUP = "lienthong.adapters"
 
@@ -56,7 +55,7 @@ class Registry:
         rows = []
         for name in sorted(self.adapters):
             adapter = self.adapters[name]
-            ok, detail = adapter.health() if check_health else (None, "not checked")
+            ok, detail = self._health(adapter) if check_health else (None, "not checked")
             for op in sorted(adapter.operations.values(), key=lambda o: o.name):
                 rows.append(
                     {
@@ -69,6 +68,13 @@ class Registry:
                     }
                 )
         return rows
+
+    @staticmethod
+    def _health(adapter: Adapter) -> tuple[bool, str]:
+        try:
+            return adapter.health()
+        except Exception as exc:  # a listing must not die on one broken plugin
+            return False, f"health check failed: {type(exc).__name__}: {exc}"
 
     def call(
         self,
@@ -90,8 +96,9 @@ class Registry:
         op = adapter.operations.get(op_name) if adapter else None
         if op is None:
             known = ", ".join(sorted(self.operations()))
-            raise attach(UnknownOperation(f"unknown operation {operation!r}; known: {known}"),
-                         record)  # fmt: skip
+            raise attach(
+                UnknownOperation(f"unknown operation {operation!r}; known: {known}"), record
+            )
         if not op.safe and not idempotency_key:
             raise failure(
                 f"{operation} writes to {adapter.title}: an idempotency key is required",

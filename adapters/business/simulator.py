@@ -21,8 +21,11 @@ CREATE TABLE IF NOT EXISTS enterprises (
 );
 """
 ISSUER = "Phòng Đăng ký kinh doanh - Sở Kế hoạch và Đầu tư tỉnh Bình Dương"
-STATUS_NAMES = {"active": "Đang hoạt động", "suspended": "Tạm ngừng kinh doanh",
-                "dissolved": "Đã giải thể"}  # fmt: skip
+STATUS_NAMES = {
+    "active": "Đang hoạt động",
+    "suspended": "Tạm ngừng kinh doanh",
+    "dissolved": "Đã giải thể",
+}
 
 
 def seed(db: sqlite3.Connection) -> None:
@@ -30,16 +33,32 @@ def seed(db: sqlite3.Connection) -> None:
         db.execute(
             "INSERT INTO enterprises (code, name, kind, charter_capital, representative_id,"
             " address, registered_on, status) VALUES (?,?,?,?,?,?,?,?)",
-            (e.code, e.name, e.kind, e.charter_capital, e.representative_id, e.address,
-             e.registered_on.isoformat(), e.status),
-        )  # fmt: skip
+            (
+                e.code,
+                e.name,
+                e.kind,
+                e.charter_capital,
+                e.representative_id,
+                e.address,
+                e.registered_on.isoformat(),
+                e.status,
+            ),
+        )
         for n, branch in enumerate(e.branches, start=1):
             db.execute(
                 "INSERT INTO enterprises (code, name, kind, charter_capital, representative_id,"
                 " address, registered_on, status, parent_code) VALUES (?,?,?,0,?,?,?,?,?)",
-                (branch, f"Chi nhánh {n} - {e.name}", "Chi nhánh", e.representative_id,
-                 e.address, e.registered_on.isoformat(), e.status, e.code),
-            )  # fmt: skip
+                (
+                    branch,
+                    f"Chi nhánh {n} - {e.name}",
+                    "Chi nhánh",
+                    e.representative_id,
+                    e.address,
+                    e.registered_on.isoformat(),
+                    e.status,
+                    e.code,
+                ),
+            )
 
 
 def _enterprise(db, code: str) -> sqlite3.Row:
@@ -55,9 +74,10 @@ def _new_code(db, name: str) -> str:
         first9 = f"37{rng.randrange(10**7):07d}"
         check = tax_check_digit(first9)
         code = f"{first9}{check}"
-        if check is not None and not db.execute(
-            "SELECT 1 FROM enterprises WHERE code=?", (code,)
-        ).fetchone():
+        if (
+            check is not None
+            and not db.execute("SELECT 1 FROM enterprises WHERE code=?", (code,)).fetchone()
+        ):
             return code
 
 
@@ -88,9 +108,14 @@ def install(sim: Simulator) -> None:
     @sim.write("/enterprises")
     def register_enterprise(db, body):
         name, kind, capital, rep, commune, detail = require(
-            body, "name", "kind", "charter_capital", "representative_id", "commune_code",
+            body,
+            "name",
+            "kind",
+            "charter_capital",
+            "representative_id",
+            "commune_code",
             "address_detail",
-        )  # fmt: skip
+        )
         if commune not in COMMUNES:
             raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
         if not name.lower().startswith(kind.lower()):
@@ -102,11 +127,24 @@ def install(sim: Simulator) -> None:
         db.execute(
             "INSERT INTO enterprises (code, name, kind, charter_capital, representative_id,"
             " address, registered_on, status, business_lines) VALUES (?,?,?,?,?,?,?,?,?)",
-            (code, name, kind, int(capital), rep, f"{detail}, {locality(commune)}", today,
-             "active", body.get("business_lines")),
-        )  # fmt: skip
-        return {"enterprise_code": code, "name": name, "registered_on": today,
-                "certificate_no": code}  # fmt: skip
+            (
+                code,
+                name,
+                kind,
+                int(capital),
+                rep,
+                f"{detail}, {locality(commune)}",
+                today,
+                "active",
+                body.get("business_lines"),
+            ),
+        )
+        return {
+            "enterprise_code": code,
+            "name": name,
+            "registered_on": today,
+            "certificate_no": code,
+        }
 
     @sim.read("/enterprises/<code>/certificate")
     def get_certificate(db, args, code):

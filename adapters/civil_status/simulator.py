@@ -65,9 +65,14 @@ def install(sim: Simulator) -> None:
     @sim.write("/births")
     def register_birth(db, body):
         name, sex, born, place, commune, mother_id = require(
-            body, "child_name", "sex", "date_of_birth", "place_of_birth", "commune_code",
+            body,
+            "child_name",
+            "sex",
+            "date_of_birth",
+            "place_of_birth",
+            "commune_code",
             "mother_id",
-        )  # fmt: skip
+        )
         if commune not in COMMUNES:
             raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
         mother = _person(db, mother_id, "mother")
@@ -151,9 +156,14 @@ def install(sim: Simulator) -> None:
             return {"personal_id": pid, "status": "single", "spouse_id": None}
         spouse = row["wife_id"] if row["husband_id"] == pid else row["husband_id"]
         status = row["status"]
-        if status == "married" and db.execute(
-            "SELECT 1 FROM deaths WHERE deceased_id=?", (spouse,)
-        ).fetchone():
+        if (
+            status == "married"
+            and db.execute("SELECT 1 FROM deaths WHERE deceased_id=?", (spouse,)).fetchone()
+        ):
             status = "widowed"
-        return {"personal_id": pid, "status": status, "spouse_id": spouse,
-                "registered_on": row["registered_on"]}  # fmt: skip
+        return {
+            "personal_id": pid,
+            "status": status,
+            "spouse_id": spouse,
+            "registered_on": row["registered_on"],
+        }

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from engine.errors import AdapterError
-
 from adapters import validation as v
 from adapters.errors import attach
 from adapters.http import HttpAdapter
 from adapters.land.simulator import install
 from adapters.protocol import Call, CallResult, Operation
+from engine.errors import AdapterError
 
 PARCEL = {"commune_code": v.commune, "map_sheet": v.positive_int, "parcel_no": v.positive_int}
 TRANSFER = {
@@ -43,8 +42,8 @@ class LandAdapter(HttpAdapter):
         "compute_obligations": Operation(
             "compute_obligations",
             "Value the parcel and get the tax and fee notice from the tax adapter",
-            safe=False,
-            method="POST",
+            safe=False,  # a write: the tax notice it issues is keyed
+            method="GET",
             path="/parcels",
             validate=v.params(TRANSFER, {"family": v.one_of("yes", "no")}),
         ),
@@ -85,8 +84,9 @@ class LandAdapter(HttpAdapter):
         except AdapterError as exc:
             record.calls.append(exc.record)  # type: ignore[attr-defined]
             record.outcome = exc.record.outcome  # type: ignore[attr-defined]
-            raise attach(AdapterError(f"land.compute_obligations: {exc}",
-                                      retryable=exc.retryable), record) from None  # fmt: skip
+            raise attach(
+                AdapterError(f"land.compute_obligations: {exc}", retryable=exc.retryable), record
+            ) from None
         record.calls.append(tax.record)
         record.response = {**tax.record.response, "state_value": parcel.data["state_value"]}
         data = {"parcel": parcel.data, "state_value": parcel.data["state_value"], **tax.data}

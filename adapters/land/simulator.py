@@ -37,9 +37,20 @@ def seed(db: sqlite3.Connection) -> None:
     db.executemany(
         "INSERT INTO parcels (commune_code, map_sheet, parcel_no, area_m2, land_use, owner_id,"
         " certificate_no, address) VALUES (?,?,?,?,?,?,?,?)",
-        [(p.commune_code, p.map_sheet, p.parcel_no, p.area_m2, p.land_use, p.owner_id,
-          p.certificate_no, p.address) for p in world(sim_seed(), sim_people()).parcels],
-    )  # fmt: skip
+        [
+            (
+                p.commune_code,
+                p.map_sheet,
+                p.parcel_no,
+                p.area_m2,
+                p.land_use,
+                p.owner_id,
+                p.certificate_no,
+                p.address,
+            )
+            for p in world(sim_seed(), sim_people()).parcels
+        ],
+    )
 
 
 def _parcel(db, commune, sheet, number) -> sqlite3.Row:
@@ -48,8 +59,9 @@ def _parcel(db, commune, sheet, number) -> sqlite3.Row:
         (str(commune), int(sheet), int(number)),
     ).fetchone()
     if row is None:
-        raise SimError(404, "parcel_not_found",
-                       f"no parcel {number} on map sheet {sheet} in commune {commune}")  # fmt: skip
+        raise SimError(
+            404, "parcel_not_found", f"no parcel {number} on map sheet {sheet} in commune {commune}"
+        )
     return row
 
 
@@ -84,9 +96,15 @@ def install(sim: Simulator) -> None:
     @sim.write("/transfers")
     def register_transfer(db, body):
         commune, sheet, number, seller, buyer, price, kind = require(
-            body, "commune_code", "map_sheet", "parcel_no", "seller_id", "buyer_id",
-            "declared_price", "kind",
-        )  # fmt: skip
+            body,
+            "commune_code",
+            "map_sheet",
+            "parcel_no",
+            "seller_id",
+            "buyer_id",
+            "declared_price",
+            "kind",
+        )
         row = _parcel(db, commune, sheet, number)
         if row["owner_id"] != seller:
             raise SimError(409, "not_the_holder", "the seller is not the registered holder")
@@ -105,5 +123,9 @@ def install(sim: Simulator) -> None:
             (buyer, certificate, row["id"]),
         )
         parcel = _describe(_parcel(db, commune, sheet, number))
-        return {"transfer_no": f"BD-074-{seq:06d}", "registered_on": today,
-                "previous_owner_id": seller, "parcel": parcel}  # fmt: skip
+        return {
+            "transfer_no": f"BD-074-{seq:06d}",
+            "registered_on": today,
+            "previous_owner_id": seller,
+            "parcel": parcel,
+        }

@@ -28,11 +28,22 @@ CREATE TABLE IF NOT EXISTS residence_events (
 
 def seed(db: sqlite3.Connection) -> None:
     rows = [
-        (p.personal_id, p.full_name, p.sex, p.date_of_birth.isoformat(), p.birth_province,
-         p.household_id, p.relation, p.father_id, p.mother_id, p.spouse_id, p.commune_code,
-         p.address)
+        (
+            p.personal_id,
+            p.full_name,
+            p.sex,
+            p.date_of_birth.isoformat(),
+            p.birth_province,
+            p.household_id,
+            p.relation,
+            p.father_id,
+            p.mother_id,
+            p.spouse_id,
+            p.commune_code,
+            p.address,
+        )
         for p in world(sim_seed(), sim_people()).people
-    ]  # fmt: skip
+    ]
     db.executemany(
         "INSERT INTO citizens (personal_id, full_name, sex, date_of_birth, birth_province,"
         " household_id, relation, father_id, mother_id, spouse_id, commune_code, address)"
@@ -54,9 +65,17 @@ def _event(db, pid: str, kind: str, **values) -> str:
     db.execute(
         "INSERT INTO residence_events (number, personal_id, kind, commune_code, address,"
         " reason, reference, on_date) VALUES (?,?,?,?,?,?,?,?)",
-        (number, pid, kind, values.get("commune_code"), values.get("address"),
-         values.get("reason"), values.get("reference"), date.today().isoformat()),
-    )  # fmt: skip
+        (
+            number,
+            pid,
+            kind,
+            values.get("commune_code"),
+            values.get("address"),
+            values.get("reason"),
+            values.get("reference"),
+            date.today().isoformat(),
+        ),
+    )
     return number
 
 
@@ -110,8 +129,13 @@ def install(sim: Simulator) -> None:
             (commune, full, pid),
         )
         number = _event(db, pid, "register", commune_code=commune, address=full)
-        return {"registration_no": number, "personal_id": pid, "permanent_address": full,
-                "commune_code": commune, "registered_on": date.today().isoformat()}  # fmt: skip
+        return {
+            "registration_no": number,
+            "personal_id": pid,
+            "permanent_address": full,
+            "commune_code": commune,
+            "registered_on": date.today().isoformat(),
+        }
 
     @sim.write("/residences/deregistrations")
     def deregister_residence(db, body):
@@ -124,8 +148,18 @@ def install(sim: Simulator) -> None:
             "UPDATE citizens SET residence='none', status=? WHERE personal_id=?", (status, pid)
         )
         number = _event(
-            db, pid, "deregister", commune_code=row["commune_code"], address=row["address"],
-            reason=reason, reference=body.get("reference"),
-        )  # fmt: skip
-        return {"deregistration_no": number, "personal_id": pid, "reason": reason,
-                "former_address": row["address"], "on_date": date.today().isoformat()}  # fmt: skip
+            db,
+            pid,
+            "deregister",
+            commune_code=row["commune_code"],
+            address=row["address"],
+            reason=reason,
+            reference=body.get("reference"),
+        )
+        return {
+            "deregistration_no": number,
+            "personal_id": pid,
+            "reason": reason,
+            "former_address": row["address"],
+            "on_date": date.today().isoformat(),
+        }

@@ -16,23 +16,115 @@ from adapters.sim.places import BIRTH_PROVINCES, COMMUNES, address
 
 WORLD_DATE = date(2025, 1, 1)  # "today" of the generated world, so ages never drift
 
-FAMILY = {"Nguyễn": 38, "Trần": 11, "Lê": 10, "Phạm": 7, "Huỳnh": 5, "Hoàng": 3, "Phan": 4,
-          "Võ": 4, "Vũ": 2, "Đặng": 2, "Bùi": 2, "Đỗ": 1.5, "Hồ": 1.5, "Ngô": 1.3,
-          "Dương": 1, "Lý": 0.5, "Trương": 1.2, "Đinh": 0.8}  # fmt: skip
-MIDDLE = {"M": ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thành", "Công", "Gia", "Hoàng"),
-          "F": ("Thị", "Ngọc", "Thu", "Thanh", "Kim", "Bảo", "Mỹ", "Thùy", "Khánh")}  # fmt: skip
+FAMILY = {
+    "Nguyễn": 38,
+    "Trần": 11,
+    "Lê": 10,
+    "Phạm": 7,
+    "Huỳnh": 5,
+    "Hoàng": 3,
+    "Phan": 4,
+    "Võ": 4,
+    "Vũ": 2,
+    "Đặng": 2,
+    "Bùi": 2,
+    "Đỗ": 1.5,
+    "Hồ": 1.5,
+    "Ngô": 1.3,
+    "Dương": 1,
+    "Lý": 0.5,
+    "Trương": 1.2,
+    "Đinh": 0.8,
+}
+MIDDLE = {
+    "M": ("Văn", "Hữu", "Đức", "Minh", "Quốc", "Thành", "Công", "Gia", "Hoàng"),
+    "F": ("Thị", "Ngọc", "Thu", "Thanh", "Kim", "Bảo", "Mỹ", "Thùy", "Khánh"),
+}
 GIVEN = {
-    "M": ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khang", "Long", "Minh", "Nam",
-          "Phúc", "Quang", "Sơn", "Tài", "Thắng", "Trung", "Tuấn", "Việt", "Vinh", "Hiếu",
-          "Khoa", "Huy", "Phát", "Lộc", "Toàn"),
-    "F": ("Anh", "Chi", "Dung", "Hà", "Hạnh", "Hương", "Lan", "Linh", "Mai", "Ngọc",
-          "Nhung", "Oanh", "Phương", "Quỳnh", "Thảo", "Trang", "Uyên", "Vy", "Yến", "Hoa",
-          "Trâm", "Nhi", "Tâm", "Diễm", "Hằng"),
-}  # fmt: skip
-TRADES = ("Thương mại Dịch vụ", "Xây dựng", "Cơ khí", "Gỗ", "Dệt may", "Logistics",
-          "Thực phẩm", "Điện tử", "Bao bì", "Nội thất", "Vận tải", "Công nghệ")  # fmt: skip
-BRANDS = ("Phú Cường", "Sông Bé", "Thủ Dầu", "Minh Phát", "Đại Nam", "Tân Phước", "Hòa Lợi",
-          "Bình An", "Lái Thiêu", "Hưng Thịnh", "Việt Tín", "Sao Mai", "Kim Long")  # fmt: skip
+    "M": (
+        "An",
+        "Bình",
+        "Cường",
+        "Dũng",
+        "Hải",
+        "Hùng",
+        "Khang",
+        "Long",
+        "Minh",
+        "Nam",
+        "Phúc",
+        "Quang",
+        "Sơn",
+        "Tài",
+        "Thắng",
+        "Trung",
+        "Tuấn",
+        "Việt",
+        "Vinh",
+        "Hiếu",
+        "Khoa",
+        "Huy",
+        "Phát",
+        "Lộc",
+        "Toàn",
+    ),
+    "F": (
+        "Anh",
+        "Chi",
+        "Dung",
+        "Hà",
+        "Hạnh",
+        "Hương",
+        "Lan",
+        "Linh",
+        "Mai",
+        "Ngọc",
+        "Nhung",
+        "Oanh",
+        "Phương",
+        "Quỳnh",
+        "Thảo",
+        "Trang",
+        "Uyên",
+        "Vy",
+        "Yến",
+        "Hoa",
+        "Trâm",
+        "Nhi",
+        "Tâm",
+        "Diễm",
+        "Hằng",
+    ),
+}
+TRADES = (
+    "Thương mại Dịch vụ",
+    "Xây dựng",
+    "Cơ khí",
+    "Gỗ",
+    "Dệt may",
+    "Logistics",
+    "Thực phẩm",
+    "Điện tử",
+    "Bao bì",
+    "Nội thất",
+    "Vận tải",
+    "Công nghệ",
+)
+BRANDS = (
+    "Phú Cường",
+    "Sông Bé",
+    "Thủ Dầu",
+    "Minh Phát",
+    "Đại Nam",
+    "Tân Phước",
+    "Hòa Lợi",
+    "Bình An",
+    "Lái Thiêu",
+    "Hưng Thịnh",
+    "Việt Tín",
+    "Sao Mai",
+    "Kim Long",
+)
 SUFFIXES = ("", " Bình Dương", " Việt Nam", " Miền Nam", " Quốc tế", " Sài Gòn")
 LAND_USES = {"ODT": 0.55, "ONT": 0.15, "CLN": 0.2, "LUC": 0.1}  # urban, rural, perennial, rice
 
@@ -95,8 +187,9 @@ class _Generator:
     def pick(self, weights: dict) -> str:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
-    def person(self, sex: str, born: date, family: str, hh: int, commune: str, addr: str,
-               relation: str) -> Person:  # fmt: skip
+    def person(
+        self, sex: str, born: date, family: str, hh: int, commune: str, addr: str, relation: str
+    ) -> Person:
         province = self.pick(BIRTH_PROVINCES)
         while True:
             pid = personal_id(born.year, sex, province, self.rng.randrange(1, 1_000_000))
@@ -122,16 +215,24 @@ class _Generator:
             other = "F" if head_sex == "M" else "M"
             age = max(20, (WORLD_DATE.year - head.date_of_birth.year) + self.rng.randint(-6, 4))
             spouse_family = self.pick(FAMILY)
-            spouse = self.person(other, self.birthday(age - 1, age + 1), spouse_family, hh,
-                                 commune, addr, "spouse")  # fmt: skip
+            spouse = self.person(
+                other, self.birthday(age - 1, age + 1), spouse_family, hh, commune, addr, "spouse"
+            )
             head.spouse_id, spouse.spouse_id = spouse.personal_id, head.personal_id
             members.append(spouse)
             father, mother = (head, spouse) if head_sex == "M" else (spouse, head)
             youngest_parent = min(WORLD_DATE.year - p.date_of_birth.year for p in members)
             for _ in range(self.rng.choice((0, 1, 1, 2, 2, 3))):
                 sex = self.rng.choice("MF")
-                child = self.person(sex, self.birthday(0, max(1, youngest_parent - 19)),
-                                    father.full_name.split()[0], hh, commune, addr, "child")  # fmt: skip
+                child = self.person(
+                    sex,
+                    self.birthday(0, max(1, youngest_parent - 19)),
+                    father.full_name.split()[0],
+                    hh,
+                    commune,
+                    addr,
+                    "child",
+                )
                 child.father_id, child.mother_id = father.personal_id, mother.personal_id
                 members.append(child)
         for p in members:
@@ -145,19 +246,37 @@ class _Generator:
         parcels = []
         for owner in heads:
             for _ in range(self.rng.choice((0, 1, 1, 1, 2))):
-                commune = owner.commune_code if self.rng.random() < 0.7 else self.rng.choice(
-                    list(COMMUNES))  # fmt: skip
+                commune = (
+                    owner.commune_code
+                    if self.rng.random() < 0.7
+                    else self.rng.choice(list(COMMUNES))
+                )
                 key = (commune, self.rng.randrange(1, 60), self.rng.randrange(1, 400))
                 if key in taken:
                     continue
                 taken.add(key)
                 use = self.pick(LAND_USES)
-                area = self.rng.uniform(50, 400) if use in ("ODT", "ONT") else self.rng.uniform(
-                    500, 6000)  # fmt: skip
-                serial = f"{self.rng.choice(('CS', 'DA', 'DB', 'CT'))} {self.rng.randrange(10**6):06d}"
+                area = (
+                    self.rng.uniform(50, 400)
+                    if use in ("ODT", "ONT")
+                    else self.rng.uniform(500, 6000)
+                )
+                serial = (
+                    f"{self.rng.choice(('CS', 'DA', 'DB', 'CT'))} {self.rng.randrange(10**6):06d}"
+                )
                 addr = address(commune, self.rng.randrange(1, 600), self.rng.randrange(3))
-                parcels.append(Parcel(commune, key[1], key[2], round(area, 1), use,
-                                      owner.personal_id, serial, addr))  # fmt: skip
+                parcels.append(
+                    Parcel(
+                        commune,
+                        key[1],
+                        key[2],
+                        round(area, 1),
+                        use,
+                        owner.personal_id,
+                        serial,
+                        addr,
+                    )
+                )
         return parcels
 
     def enterprise_code(self) -> str:
@@ -184,14 +303,19 @@ class _Generator:
             code = self.enterprise_code()
             branches = [f"{code}-{n:03d}" for n in range(1, self.rng.choice((1, 1, 1, 2, 3)))]
             commune = self.rng.choice(list(COMMUNES))
-            result.append(Enterprise(
-                code, name, kind, self.rng.choice((1, 2, 5, 10, 20, 50)) * 1_000_000_000,
-                self.rng.choice(adults).personal_id,
-                address(commune, self.rng.randrange(1, 900), self.rng.randrange(3)),
-                WORLD_DATE - timedelta(days=self.rng.randrange(30, 20 * 365)),
-                self.rng.choices(("active", "suspended", "dissolved"), (90, 6, 4))[0],
-                branches,
-            ))  # fmt: skip
+            result.append(
+                Enterprise(
+                    code,
+                    name,
+                    kind,
+                    self.rng.choice((1, 2, 5, 10, 20, 50)) * 1_000_000_000,
+                    self.rng.choice(adults).personal_id,
+                    address(commune, self.rng.randrange(1, 900), self.rng.randrange(3)),
+                    WORLD_DATE - timedelta(days=self.rng.randrange(30, 20 * 365)),
+                    self.rng.choices(("active", "suspended", "dissolved"), (90, 6, 4))[0],
+                    branches,
+                )
+            )
         return result
 
 

@@ -30,8 +30,12 @@ CREATE TABLE IF NOT EXISTS allowances (
     claimant_id TEXT NOT NULL, amount INTEGER NOT NULL, decided_on TEXT NOT NULL
 );
 """
-HOSPITALS = ("Bệnh viện Đa khoa tỉnh Bình Dương", "Trung tâm Y tế thành phố Thủ Dầu Một",
-             "Trung tâm Y tế thành phố Dĩ An", "Trung tâm Y tế thành phố Thuận An")  # fmt: skip
+HOSPITALS = (
+    "Bệnh viện Đa khoa tỉnh Bình Dương",
+    "Trung tâm Y tế thành phố Thủ Dầu Một",
+    "Trung tâm Y tế thành phố Dĩ An",
+    "Trung tâm Y tế thành phố Thuận An",
+)
 
 
 def seed(db: sqlite3.Connection) -> None:
@@ -81,9 +85,14 @@ def install(sim: Simulator) -> None:
             (card, pid, name, on.isoformat(), valid_to, hospital),
         )
         db.execute("INSERT INTO insured VALUES (?,?,?,0)", (pid, code, name))
-        return {"card_number": card, "social_insurance_code": code, "full_name": name,
-                "valid_from": on.isoformat(), "valid_to": valid_to,
-                "initial_hospital": hospital}  # fmt: skip
+        return {
+            "card_number": card,
+            "social_insurance_code": code,
+            "full_name": name,
+            "valid_from": on.isoformat(),
+            "valid_to": valid_to,
+            "initial_hospital": hospital,
+        }
 
     @sim.write("/funeral-allowances")
     def funeral_allowance(db, body):
@@ -94,8 +103,11 @@ def install(sim: Simulator) -> None:
         if row is None:
             raise SimError(422, "not_insured", f"{pid} has no social insurance record")
         if row["contribution_months"] < 12:
-            raise SimError(422, "too_few_contributions",
-                           f"{row['contribution_months']} months paid; 12 are needed")  # fmt: skip
+            raise SimError(
+                422,
+                "too_few_contributions",
+                f"{row['contribution_months']} months paid; 12 are needed",
+            )
         if db.execute("SELECT 1 FROM allowances WHERE deceased_id=?", (pid,)).fetchone():
             raise SimError(409, "already_granted", "the funeral allowance was already granted")
         seq = db.execute("SELECT COUNT(*) FROM allowances").fetchone()[0] + 1
@@ -106,7 +118,13 @@ def install(sim: Simulator) -> None:
             " VALUES (?,?,?,?,?)",
             (decision, pid, claimant, amount, date.today().isoformat()),
         )
-        return {"decision_no": decision, "deceased_id": pid, "claimant_id": claimant,
-                "amount": amount, "basis": f"10 × mức lương cơ sở {BASE_SALARY:,} đồng",
-                "death_extract_no": extract, "date_of_death": died,
-                "social_insurance_code": row["social_insurance_code"]}  # fmt: skip
+        return {
+            "decision_no": decision,
+            "deceased_id": pid,
+            "claimant_id": claimant,
+            "amount": amount,
+            "basis": f"10 × mức lương cơ sở {BASE_SALARY:,} đồng",
+            "death_extract_no": extract,
+            "date_of_death": died,
+            "social_insurance_code": row["social_insurance_code"],
+        }

@@ -30,8 +30,15 @@ def _seed(db: sqlite3.Connection) -> None:
 
 
 def _item(code: str, name: str, payer: str, base: int, rate: float, note: str = "") -> dict:
-    return {"code": code, "name": name, "payer_id": payer, "base": base, "rate": rate,
-            "amount": round(base * rate), "note": note}  # fmt: skip
+    return {
+        "code": code,
+        "name": name,
+        "payer_id": payer,
+        "base": base,
+        "rate": rate,
+        "amount": round(base * rate),
+        "note": note,
+    }
 
 
 def _issue(db, kind: str, subject: str, items: list[dict]) -> dict:
@@ -50,9 +57,16 @@ def _issue(db, kind: str, subject: str, items: list[dict]) -> dict:
     db.execute(
         "INSERT INTO notices (notice_no, kind, subject, items, total, issued_on, due_on)"
         " VALUES (?,?,?,?,?,?,?)",
-        (notice["notice_no"], kind, subject, json.dumps(items), notice["total"],
-         notice["issued_on"], notice["due_on"]),
-    )  # fmt: skip
+        (
+            notice["notice_no"],
+            kind,
+            subject,
+            json.dumps(items),
+            notice["total"],
+            notice["issued_on"],
+            notice["due_on"],
+        ),
+    )
     return notice
 
 
@@ -62,20 +76,38 @@ def install(sim: Simulator) -> None:
     @sim.write("/notices/land")
     def land_obligations(db, body):
         commune, sheet, parcel, seller, buyer, price, value, kind = require(
-            body, "commune_code", "map_sheet", "parcel_no", "seller_id", "buyer_id",
-            "declared_price", "state_value", "kind",
-        )  # fmt: skip
+            body,
+            "commune_code",
+            "map_sheet",
+            "parcel_no",
+            "seller_id",
+            "buyer_id",
+            "declared_price",
+            "state_value",
+            "kind",
+        )
         if seller == buyer:
             raise SimError(422, "same_party", "seller and buyer are the same person")
         base = max(int(price), int(value))
         if kind == "transfer":
             income = _item("TNCN", "Thuế thu nhập cá nhân (chuyển nhượng BĐS)", seller, base, 0.02)
         elif body.get("family") == "yes":
-            income = _item("TNCN", "Thuế thu nhập cá nhân", buyer, base, 0.0,
-                           "miễn thuế: nhận thừa kế, quà tặng giữa người thân")  # fmt: skip
+            income = _item(
+                "TNCN",
+                "Thuế thu nhập cá nhân",
+                buyer,
+                base,
+                0.0,
+                "miễn thuế: nhận thừa kế, quà tặng giữa người thân",
+            )
         else:
-            income = _item("TNCN", "Thuế thu nhập cá nhân (thừa kế, quà tặng)", buyer,
-                           max(0, base - 10_000_000), 0.10)  # fmt: skip
+            income = _item(
+                "TNCN",
+                "Thuế thu nhập cá nhân (thừa kế, quà tặng)",
+                buyer,
+                max(0, base - 10_000_000),
+                0.10,
+            )
         items = [income, _item("LPTB", "Lệ phí trước bạ nhà, đất", buyer, int(value), 0.005)]
         return _issue(db, "land", f"thửa {parcel}, tờ bản đồ {sheet}, xã {commune}", items)
 
@@ -88,7 +120,13 @@ def install(sim: Simulator) -> None:
         else:
             fee = 3_000_000 if int(capital) > 10_000_000_000 else 2_000_000
         first_year = registered.year == date.today().year
-        item = _item("LPMB", "Lệ phí môn bài", code, fee, 0.0 if first_year else 1.0,
-                     "miễn năm đầu thành lập" if first_year else "")  # fmt: skip
+        item = _item(
+            "LPMB",
+            "Lệ phí môn bài",
+            code,
+            fee,
+            0.0 if first_year else 1.0,
+            "miễn năm đầu thành lập" if first_year else "",
+        )
         item["amount_from_next_year"] = fee
         return _issue(db, "business", f"doanh nghiệp {code}", [item])

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.registry import Registry
-from adapters.sim.world import world
 from adapters.settings import sim_people, sim_seed
+from adapters.sim.world import world
 
 FAST = {
     "LIENTHONG_ADAPTERS_MODE": "inprocess",

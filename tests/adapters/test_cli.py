@@ -45,7 +45,8 @@ def test_adapters_list_json_without_health(registry):
 
 def test_adapters_call_prints_data_and_masked_record(registry):
     result = CliRunner().invoke(
-        adapters, ["call", "population.lookup_citizen", "--params", '{"personal_id": "074096086598"}']
+        adapters,
+        ["call", "population.lookup_citizen", "--params", '{"personal_id": "074096086598"}'],
     )
     out = json.loads(result.output)
     assert out["data"]["full_name"] == "Nguyễn Hữu An"
@@ -67,11 +68,17 @@ def free_port() -> int:
 
 def test_simulators_start_serves_on_loopback_until_interrupted(tmp_path):
     ports = {"population": free_port(), "tax": free_port()}
-    env = {**os.environ, "LIENTHONG_ADAPTERS_ALLOW": "population,tax",
-           "LIENTHONG_SIM_DATA_DIR": str(tmp_path), "LIENTHONG_SIM_PEOPLE": "50",
-           **{f"LIENTHONG_ADAPTER_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()}}  # fmt: skip
+    env = {
+        **os.environ,
+        "LIENTHONG_ADAPTERS_ALLOW": "population,tax",
+        "LIENTHONG_SIM_DATA_DIR": str(tmp_path),
+        "LIENTHONG_SIM_PEOPLE": "50",
+        **{f"LIENTHONG_ADAPTER_{n.upper()}_URL": f"http://127.0.0.1:{p}" for n, p in ports.items()},
+    }
     code = "from adapters.cli import simulators; simulators(['start'])"
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]
         assert lines[2].strip() == "Press Ctrl-C to stop.", lines

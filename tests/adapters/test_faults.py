@@ -5,16 +5,22 @@ from __future__ import annotations
 import time
 
 import pytest
-from engine.errors import AdapterError
 
 from adapters.breaker import CircuitBreaker
+from engine.errors import AdapterError
 
 PID_PARAMS = {"commune_code": "25741", "address_detail": "Số 3, Đường Bạch Đằng"}
 
 
 def newborn(pid: str = "074225000321") -> dict:
-    return {"personal_id": pid, **PID_PARAMS, "full_name": "Phạm Thu Hà", "sex": "F",
-            "date_of_birth": "2025-01-05", "birth_extract_no": "KS.1"}  # fmt: skip
+    return {
+        "personal_id": pid,
+        **PID_PARAMS,
+        "full_name": "Phạm Thu Hà",
+        "sex": "F",
+        "date_of_birth": "2025-01-05",
+        "birth_extract_no": "KS.1",
+    }
 
 
 def events(adapter) -> int:
@@ -56,8 +62,9 @@ def test_timeout_after_the_write_is_retried_and_writes_once(make_registry):
 
 
 def test_timeout_every_time_is_reported_as_timeout(make_registry):
-    registry = make_registry("population", LIENTHONG_ADAPTERS_TIMEOUT="0.1",
-                             LIENTHONG_ADAPTERS_RETRIES="1")  # fmt: skip
+    registry = make_registry(
+        "population", LIENTHONG_ADAPTERS_TIMEOUT="0.1", LIENTHONG_ADAPTERS_RETRIES="1"
+    )
     registry.adapter("population").simulator().faults.set(timeout_rate=1, hang_s=5)
     with pytest.raises(AdapterError, match="did not answer within 0.1 s") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
@@ -93,8 +100,9 @@ def test_same_key_for_another_request_is_refused(population):
     registry, adapter = population
     registry.call("population.register_residence", newborn(), idempotency_key="k-same")
     with pytest.raises(AdapterError, match="used for another request") as err:
-        registry.call("population.register_residence", newborn("074325000322"),
-                      idempotency_key="k-same")  # fmt: skip
+        registry.call(
+            "population.register_residence", newborn("074325000322"), idempotency_key="k-same"
+        )
     assert err.value.retryable is False and events(adapter) == 1
 
 
@@ -169,8 +177,11 @@ def test_writes_without_the_key_header_are_refused_by_the_simulator(population):
 
 
 def test_connection_refused_in_http_mode(make_registry):
-    registry = make_registry("population", LIENTHONG_ADAPTERS_MODE="http",
-                             LIENTHONG_ADAPTER_POPULATION_URL="http://127.0.0.1:9")  # fmt: skip
+    registry = make_registry(
+        "population",
+        LIENTHONG_ADAPTERS_MODE="http",
+        LIENTHONG_ADAPTER_POPULATION_URL="http://127.0.0.1:9",
+    )
     with pytest.raises(AdapterError, match="cannot reach") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
     assert err.value.record.outcome == "error" and err.value.record.attempts == 3

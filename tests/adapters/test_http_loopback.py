@@ -5,19 +5,25 @@ from __future__ import annotations
 import time
 
 import pytest
-from engine.errors import AdapterError
 
 from adapters.sim.serve import serve
+from engine.errors import AdapterError
 
 
 @pytest.fixture
 def over_http(make_registry):
     """Start the population, land and tax simulators on free ports; registry in http mode."""
     builder = make_registry("population,land,tax")
-    running = [serve(name, builder.adapter(name).simulator()) for name in ("population", "land", "tax")]
+    running = [
+        serve(name, builder.adapter(name).simulator()) for name in ("population", "land", "tax")
+    ]
     env = {f"LIENTHONG_ADAPTER_{r.name.upper()}_URL": r.url for r in running}
-    registry = make_registry("population,land,tax", LIENTHONG_ADAPTERS_MODE="http",
-                             LIENTHONG_ADAPTERS_TIMEOUT="0.3", **env)  # fmt: skip
+    registry = make_registry(
+        "population,land,tax",
+        LIENTHONG_ADAPTERS_MODE="http",
+        LIENTHONG_ADAPTERS_TIMEOUT="0.3",
+        **env,
+    )
     yield registry, {r.name: r for r in running}
     for r in running:
         r.stop()
@@ -39,10 +45,15 @@ def test_lookup_and_write_over_a_socket(over_http, people):
 def test_composite_land_obligations_over_http(over_http, people):
     registry, running = over_http
     parcel = people.parcels[4]
-    params = {"commune_code": parcel.commune_code, "map_sheet": parcel.map_sheet,
-              "parcel_no": parcel.parcel_no, "seller_id": parcel.owner_id,
-              "buyer_id": people.people[2].personal_id, "declared_price": 9_000_000_000,
-              "kind": "transfer"}  # fmt: skip
+    params = {
+        "commune_code": parcel.commune_code,
+        "map_sheet": parcel.map_sheet,
+        "parcel_no": parcel.parcel_no,
+        "seller_id": parcel.owner_id,
+        "buyer_id": people.people[2].personal_id,
+        "declared_price": 9_000_000_000,
+        "kind": "transfer",
+    }
     data = registry.call("land.compute_obligations", params, idempotency_key="h-2").data
     assert data["items"][0]["amount"] == max(9_000_000_000, data["state_value"]) * 0.02
     assert running["tax"].simulator.count("notices") == 1
@@ -64,6 +75,8 @@ def test_stopped_simulator_is_unreachable_and_health_says_so(over_http):
     ok, detail = registry.adapter("tax").health()
     assert not ok and detail.startswith("unreachable")
     with pytest.raises(AdapterError, match="cannot reach"):
-        registry.call("tax.business_obligations",
-                      {"enterprise_code": "3700000000", "charter_capital": 1},
-                      idempotency_key="h-4")  # fmt: skip
+        registry.call(
+            "tax.business_obligations",
+            {"enterprise_code": "3700000000", "charter_capital": 1},
+            idempotency_key="h-4",
+        )

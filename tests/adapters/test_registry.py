@@ -5,12 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import flask
 import pytest
-from engine.errors import AdapterError
 
 from adapters.errors import InvalidParams, UnknownOperation
 from adapters.protocol import CallContext, CallResult, Operation
 from adapters.registry import Registry, get_registry, reset_registry
+from engine.errors import AdapterError
 
 DATA = Path(__file__).parent / "data"
 BUILT_IN = {"population", "civil_status", "land", "business", "social_insurance", "tax"}
@@ -21,7 +22,9 @@ def install_plugin(root: Path) -> None:
     shutil.copy(DATA / "example_plugin" / "lienthong_judicial.py", root)
     info = root / "lienthong_judicial-0.1.dist-info"
     info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lienthong-judicial\nVersion: 0.1\n")
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: lienthong-judicial\nVersion: 0.1\n"
+    )
     (info / "entry_points.txt").write_text(
         "[lienthong.adapters]\njudicial = lienthong_judicial:JudicialAdapter\n"
     )
@@ -102,8 +105,10 @@ def test_context_travels_as_headers(make_registry):
     registry = make_registry("population")
     seen = {}
     app = registry.adapter("population").simulator().app
-    app.before_request(lambda: seen.update(__import__("flask").request.headers) and None)
-    context = CallContext(dossier_code="000.00.06.H56-231027-0361", user="cb.motcua", purpose="khai sinh")
+    app.before_request(lambda: seen.update(flask.request.headers))
+    context = CallContext(
+        dossier_code="000.00.06.H56-231027-0361", user="cb.motcua", purpose="khai sinh"
+    )
     registry.call("population.lookup_citizen", {"personal_id": "074096086598"}, context=context)
     assert seen["X-Lienthong-Dossier-Code"] == "000.00.06.H56-231027-0361"
     assert seen["X-Lienthong-Purpose"] == "khai%20sinh"
