@@ -11,7 +11,7 @@ from adapters import settings as config
 from adapters.errors import InvalidParams, UnknownOperation, attach, failure
 from adapters.masking import mask
 from adapters.protocol import Adapter, Call, CallContext, CallRecord, CallResult
-from engine.errors import AdapterError
+from engine.errors import AdapterError, InvalidInput, LienThongError
 
 GROUP = "lienthong.adapters"
 
@@ -37,10 +37,20 @@ class Registry:
         for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
             if allow is not None and ep.name not in allow:
                 continue
-            factory = ep.load()
-            adapter = factory(config.for_adapter(ep.name, env))
-            if adapter.name != ep.name:
-                raise ValueError(f"entry point {ep.name!r} built adapter {adapter.name!r}")
+            try:
+                adapter = ep.load()(config.for_adapter(ep.name, env))
+            except LienThongError:
+                raise
+            except Exception as exc:
+                raise InvalidInput(
+                    f"adapter plugin {ep.name!r} ({ep.value}) failed to load: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from exc
+            if getattr(adapter, "name", None) != ep.name:
+                raise InvalidInput(
+                    f"entry point {ep.name!r} built an adapter named "
+                    f"{getattr(adapter, 'name', None)!r}"
+                )
             loaded.append(adapter)
         return cls(loaded)
 

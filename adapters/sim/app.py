@@ -73,6 +73,7 @@ class Simulator:
         db = sqlite3.connect(self.db_path, timeout=10, isolation_level=None)
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # a simulator may lose its last write on a crash
         return db
 
     def execute(self, sql: str) -> None:

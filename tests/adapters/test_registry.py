@@ -11,7 +11,7 @@ import pytest
 from adapters.errors import InvalidParams, UnknownOperation
 from adapters.protocol import CallContext, CallResult, Operation
 from adapters.registry import Registry, get_registry, reset_registry
-from engine.errors import AdapterError
+from engine.errors import AdapterError, InvalidInput
 
 DATA = Path(__file__).parent / "data"
 BUILT_IN = {"population", "civil_status", "land", "business", "social_insurance", "tax"}
@@ -137,3 +137,13 @@ def test_a_buggy_adapter_becomes_an_adapter_error():
 def test_two_adapters_with_one_name_are_refused():
     with pytest.raises(ValueError, match="two adapters are named 'broken'"):
         Registry([Broken(), Broken()])
+
+
+def test_a_plugin_that_fails_to_import_is_named(make_registry, monkeypatch, tmp_path):
+    info = tmp_path / "lienthong_bad-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lienthong-bad\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[lienthong.adapters]\nbad = lienthong_bad_missing:X\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(InvalidInput, match="adapter plugin 'bad' .* failed to load"):
+        make_registry("bad")
