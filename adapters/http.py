@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import string
 import threading
 import time
@@ -22,6 +23,15 @@ from adapters.transport import InProcessTransport
 
 if TYPE_CHECKING:
     from adapters.sim.app import Simulator
+
+
+def lazy(module: str) -> Callable[[Simulator], None]:
+    """Name a simulator's `install` without importing it (and Flask) until it is needed."""
+
+    def install(sim: Simulator) -> None:
+        importlib.import_module(module).install(sim)
+
+    return install
 
 
 class _Failure(Exception):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from adapters import validation as v
-from adapters.business.simulator import install
-from adapters.http import HttpAdapter
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Operation
 
 KINDS = ("Công ty TNHH", "Công ty TNHH MTV", "Công ty Cổ phần", "Doanh nghiệp tư nhân")
@@ -13,7 +12,7 @@ KINDS = ("Công ty TNHH", "Công ty TNHH MTV", "Công ty Cổ phần", "Doanh ng
 class BusinessAdapter(HttpAdapter):
     name = "business"
     title = "Hệ thống thông tin quốc gia về đăng ký doanh nghiệp (business registration)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.business.simulator"))
     operations = {
         "lookup_enterprise": Operation(
             "lookup_enterprise",

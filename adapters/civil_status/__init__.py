@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from adapters import validation as v
-from adapters.civil_status.simulator import install
-from adapters.http import HttpAdapter
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Operation
 
 
 class CivilStatusAdapter(HttpAdapter):
     name = "civil_status"
     title = "CSDL hộ tịch điện tử (civil-status registry)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.civil_status.simulator"))
     operations = {
         "register_birth": Operation(
             "register_birth",

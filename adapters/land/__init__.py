@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from adapters import validation as v
 from adapters.errors import attach
-from adapters.http import HttpAdapter
-from adapters.land.simulator import install
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Call, CallResult, Operation
 from engine.errors import AdapterError
 
@@ -22,7 +21,7 @@ TRANSFER = {
 class LandAdapter(HttpAdapter):
     name = "land"
     title = "Hệ thống thông tin đất đai (land information system)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.land.simulator"))
     operations = {
         "lookup_parcel": Operation(
             "lookup_parcel",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from adapters import validation as v
-from adapters.http import HttpAdapter
-from adapters.population.simulator import install
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Operation
 
 
 class PopulationAdapter(HttpAdapter):
     name = "population"
     title = "CSDL quốc gia về dân cư (population database)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.population.simulator"))
     operations = {
         "lookup_citizen": Operation(
             "lookup_citizen",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from adapters import validation as v
-from adapters.http import HttpAdapter
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Operation
-from adapters.social_insurance.simulator import install
 
 
 class SocialInsuranceAdapter(HttpAdapter):
     name = "social_insurance"
     title = "Bảo hiểm xã hội Việt Nam (social insurance)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.social_insurance.simulator"))
     operations = {
         "issue_child_health_card": Operation(
             "issue_child_health_card",

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from adapters import validation as v
-from adapters.http import HttpAdapter
+from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Operation
-from adapters.tax.simulator import install
 
 
 class TaxAdapter(HttpAdapter):
     name = "tax"
     title = "Hệ thống quản lý thuế (tax authority)"
-    install_simulator = staticmethod(install)
+    install_simulator = staticmethod(lazy("adapters.tax.simulator"))
     operations = {
         "land_obligations": Operation(
             "land_obligations",

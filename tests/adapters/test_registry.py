@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import flask
@@ -147,3 +150,14 @@ def test_a_plugin_that_fails_to_import_is_named(make_registry, monkeypatch, tmp_
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(InvalidInput, match="adapter plugin 'bad' .* failed to load"):
         make_registry("bad")
+
+
+def test_loading_adapters_does_not_import_flask():
+    """Workers in http mode call registries without carrying the simulators (or Flask)."""
+    code = (
+        "import sys; from adapters.registry import Registry; Registry.from_entry_points(); "
+        "print('flask' in sys.modules)"
+    )
+    env = {**os.environ, "LIENTHONG_ADAPTERS_MODE": "http"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
