@@ -114,10 +114,11 @@ def _xsd(tree: etree._ElementTree) -> list[Finding]:
     validator.preprocess(candidate)  # SpiffWorkflow's own fix-up for bpmn-js output
     if validator.validator.validate(candidate):
         return []
-    by_line = {}
+    by_line: dict[int, str | None] = {}
     for el in tree.iter():
-        if isinstance(el.tag, str) and el.get("id") and el.sourceline not in by_line:
-            by_line[el.sourceline] = el.get("id")
+        if isinstance(el.tag, str) and el.sourceline not in by_line:
+            holder = next((a for a in (el, *el.iterancestors()) if a.get("id")), None)
+            by_line[el.sourceline] = holder.get("id") if holder is not None else None
     findings = []
     for entry in list(validator.validator.error_log)[:MAX_XSD_FINDINGS]:
         message = f"not valid BPMN 2.0 (XSD), line {entry.line}: {entry.message}"

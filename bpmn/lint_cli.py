@@ -24,6 +24,11 @@ def _known_operations() -> set[str] | None:
         return None
 
 
+def _beside(file: Path, form_id: str) -> bool:
+    """A catalogue folder keeps its procedure's receive form as form.json beside model.bpmn."""
+    return form_id.startswith("proc_") and (file.parent / "form.json").is_file()
+
+
 @model.command("lint")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--process", "process_id", default=None, help="Process id to deploy, if several.")
@@ -50,7 +55,9 @@ def lint(file: Path, process_id: str | None, forms_dirs: tuple[Path, ...],
     findings = lint_model(
         data,
         known_operations=None if no_operations else _known_operations(),
-        form_exists=lambda form_id: form_exists(form_id, search_path=search),
+        form_exists=lambda form_id: (
+            _beside(file, form_id) or form_exists(form_id, search_path=search)
+        ),
         process_id=process_id,
     )
     for finding in findings:

@@ -1,0 +1,140 @@
+"""Generated models: schema-valid, parse and run in SpiffWorkflow, lint clean, laid out."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from bpmn.catalog.entry import CatalogueEntry, RequiredDocument
+from bpmn.generator import PARTNER_OPERATIONS, generate_model, operation_for, process_id_for
+from bpmn.lint import lint_model
+from engine.errors import InvalidInput
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "lt": "urn:lienthong:bpmn:1",
+      "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}  # fmt: skip
+KNOWN = {f"{k}.{op}" for k, (op, _, _) in PARTNER_OPERATIONS.items()}
+ENTRIES = [
+    CatalogueEntry(code="1.001193", name="Đăng ký khai sinh", competent_agency="UBND cấp xã",
+                   documents=[RequiredDocument("Tờ khai")], partners=["population"]),
+    CatalogueEntry(code="1.013831", name="Chuyển nhượng quyền sử dụng đất",
+                   competent_agency="Văn phòng đăng ký đất đai",
+                   coordinating_agencies=["Chi cục Thuế", "UBND cấp xã"],
+                   partners=["land", "tax", "population"]),
+    CatalogueEntry(code="2.000815", name="Chứng thực bản sao từ bản chính"),
+    CatalogueEntry(code="9.000001", name="[Tổng hợp] thủ tục", synthetic=True,
+                   coordinating_agencies=["Sở Y tế"], partners=["business_registration"]),
+]  # fmt: skip
+
+
+def _form_exists(form_id: str) -> bool:
+    return form_id.startswith("proc_") or form_id in {"appraise", "approve", "supplement",
+                                                       "apology"}  # fmt: skip
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.code)
+def test_generated_model_is_valid_and_lints_clean(entry):
+    data = generate_model(entry)
+    root = etree.fromstring(data)
+    VALIDATOR.validate(root)
+    assert lint_model(data, known_operations=KNOWN, form_exists=_form_exists) == []
+    process = root.find("bpmn:process", NS)
+    assert process.get("id") == process_id_for(entry.code) == "proc_" + entry.code.replace(".", "_")
+    receive = process.find(".//bpmn:userTask[@id='receive']", NS)
+    assert receive.get(f"{{{NS['lt']}}}form") == f"proc_{entry.code.replace('.', '_')}_receive"
+    operations = [op.get("id") for op in root.iterfind(".//spiffworkflow:serviceTaskOperator", NS)]
+    assert sorted(operations) == sorted(operation_for(p)[0] for p in entry.partners)
+    lanes = {lane.get("name"): lane.get(f"{{{NS['lt']}}}role") for lane in
+             root.iterfind(".//bpmn:lane", NS)}  # fmt: skip
+    for agency in entry.coordinating_agencies:
+        assert lanes[f"Cơ quan phối hợp – {agency}"] == "specialist"
+    if entry.competent_agency:
+        assert lanes[f"Lãnh đạo – {entry.competent_agency}"] == "leader"
+    assert ("Hệ thống" in lanes) == bool(entry.partners)
+
+
+def _bounds(root) -> dict[str, tuple[float, float, float, float]]:
+    out = {}
+    for shape in root.iterfind(".//bpmndi:BPMNShape", NS):
+        b = shape.find("dc:Bounds", NS)
+        out[shape.get("bpmnElement")] = tuple(float(b.get(k)) for k in ("x", "y", "width",
+                                                                         "height"))  # fmt: skip
+    return out
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.code)
+def test_layout_has_every_element_without_overlaps(entry):
+    root = etree.fromstring(generate_model(entry))
+    bounds = _bounds(root)
+    ids = {el.get("id") for el in root.iterfind(".//bpmn:process//bpmn:*[@id]", NS)
+           if etree.QName(el).localname not in ("laneSet", "sequenceFlow", "timerEventDefinition",
+                                                "serviceTaskOperator")}  # fmt: skip
+    assert ids <= set(bounds)
+    edges = {e.get("bpmnElement"): len(e) for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
+    flows = {f.get("id") for f in root.iterfind(".//bpmn:sequenceFlow", NS)}
+    assert set(edges) == flows and min(edges.values()) >= 2
+    kinds = {el.get("id"): etree.QName(el).localname for el in root.iter() if el.get("id")}
+    boxes = {k for k, v in kinds.items() if v in ("lane", "participant", "subProcess",
+                                                  "boundaryEvent")}  # fmt: skip
+    nodes = [k for k in bounds if k not in boxes]
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1 :]:
+            assert not _overlap(bounds[a], bounds[b]), (a, b)
+    lane_of = {ref.text: ref.getparent().get("id") for ref in root.iterfind(".//bpmn:flowNodeRef",
+                                                                            NS)}  # fmt: skip
+    box = bounds["processing"]
+    for node in nodes:
+        lx, ly, lw, lh = bounds[lane_of[node]]
+        x, y, w, h = bounds[node]
+        assert ly <= y and y + h <= ly + lh, node  # inside its lane
+        inner = root.find(f".//bpmn:subProcess[@id='processing']//*[@id='{node}']", NS)
+        if inner is not None:
+            assert box[0] <= x and x + w <= box[0] + box[2] and box[1] <= y <= box[1] + box[3]
+    pool = bounds[f"pool_{process_id_for(entry.code)}"]
+    assert all(pool[0] <= b[0] and b[0] + b[2] <= pool[0] + pool[2] + 1 for b in bounds.values())
+
+
+def test_generated_model_runs_supplementation_and_result():
+    data = generate_model(ENTRIES[2])
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_str(data)
+    pid = process_id_for(ENTRIES[2].code)
+    workflow = BpmnWorkflow(parser.get_spec(pid), parser.get_subprocess_specs(pid))
+    workflow.do_engine_steps()
+    trail = []
+    plan = {"appraise": ["supplement", "supplement", "complete"]}
+    while not workflow.is_completed():
+        ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+        assert len(ready) == 1
+        task = ready[0]
+        trail.append(task.task_spec.bpmn_id)
+        decisions = plan.get(trail[-1], [])
+        task.set_data(decision=decisions.pop(0) if decisions else "complete",
+                      dossier_due="2999-01-01T00:00:00+00:00")  # fmt: skip
+        task.run()
+        workflow.do_engine_steps()
+    assert trail == ["receive", "appraise", "supplement", "appraise", "supplement", "appraise",
+                     "approve", "return_result"]  # fmt: skip
+
+
+def test_information_only_procedures_have_no_model():
+    with pytest.raises(InvalidInput, match="information-only"):
+        generate_model(CatalogueEntry(code="1.000001", name="Tra cứu", mode="info"))
+
+
+def test_unknown_partner_gets_a_flagged_operation():
+    assert operation_for("population")[0] == "population.lookup_citizen"
+    assert operation_for("tax")[0] == "tax.obligations_notice"
+    data = generate_model(CatalogueEntry(code="1.000002", name="x", partners=["weather"]))
+    findings = lint_model(data, known_operations=KNOWN, form_exists=_form_exists)
+    assert [(f.code, f.element_id) for f in findings] == [
+        ("E-UNKNOWN-OPERATION", "svc_weather_exchange")
+    ]
