@@ -14,6 +14,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -77,13 +78,23 @@ def load_form(form_id: str, *, search_path: list[Path] | None = None) -> Form:
     path = find_form(form_id, search_path=search_path)
     if path is None:
         raise NotFound(f"form {form_id!r} not found (looked for {form_id}.json)")
-    if path.stat().st_size > MAX_FORM_BYTES:
+    stat = path.stat()
+    if stat.st_size > MAX_FORM_BYTES:
         raise InvalidInput(f"form file {path} is larger than {MAX_FORM_BYTES:,} bytes")
+    return _load_file(form_id, str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _load_file(form_id: str, path: str, _mtime_ns: int, _size: int) -> Form:
+    """Read and check a form file once per version (checking a schema costs milliseconds).
+
+    The returned `Form` is shared between callers: treat its schema and ui as read-only.
+    """
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"form file {path} is not valid UTF-8 JSON: {exc}") from None
-    return form_from_dict(form_id, raw, path=path)
+    return form_from_dict(form_id, raw, path=Path(path))
 
 
 def form_from_dict(form_id: str, raw: Any, *, path: Path | None = None) -> Form:

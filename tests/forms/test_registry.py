@@ -58,3 +58,11 @@ def test_broken_form_files_get_clear_errors(tmp_path, content, message):
     (tmp_path / "bad.json").write_text(content, encoding="utf-8")
     with pytest.raises(InvalidInput, match=message):
         load_form("bad", search_path=[tmp_path])
+
+
+def test_edited_form_file_is_reloaded(tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"schema": {"type": "object", "title": "v1"}}), encoding="utf-8")
+    assert load_form("mine", search_path=[tmp_path]).schema["title"] == "v1"
+    path.write_text(json.dumps({"schema": {"type": "object", "title": "v2 longer"}}), "utf-8")
+    assert load_form("mine", search_path=[tmp_path]).schema["title"] == "v2 longer"
