@@ -1,0 +1,1 @@
+"""Data files of the demo province (agencies, officers, procedures): see ``seed.yaml``."""
