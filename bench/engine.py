@@ -1,0 +1,157 @@
+"""Measure the engine against its targets and print one JSON object (issue 3's figures).
+
+Usage: ``python bench/engine.py [--dossiers N] [--pg-url URL] [--quick]``. Nothing here
+asserts a speed: the ``targets`` block says pass/fail so a person (or CI report) can judge.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a script, this file's folder would come first on sys.path and its name would
+    # shadow the real ``engine`` package: put the repository root there instead.
+    _HERE = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+    sys.path.insert(0, str(_HERE.parent))
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+from importlib.metadata import version  # noqa: E402
+from typing import Any  # noqa: E402
+
+from bench import measure  # noqa: E402
+from bench.world import DEFAULT_PG_URL, postgres_url, sqlite_url  # noqa: E402
+
+DEFAULT_DOSSIERS = 200
+QUICK_DOSSIERS = 5
+HISTORY = (5, 500)
+#: Persisted throughput must reach this share of the in-memory ceiling...
+CEILING_SHARE_TARGET = 1 / 3
+#: ...and this many dossiers per second on PostgreSQL.
+PG_RATE_TARGET = 50.0
+#: Loading after 500 steps may take at most this multiple of loading after 5.
+LOAD_FLATNESS_TARGET = 1.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    pg_url = args.pg_url or os.environ.get("LIENTHONG_TEST_PG_URL") or DEFAULT_PG_URL
+    n = args.dossiers or (QUICK_DOSSIERS if args.quick else DEFAULT_DOSSIERS)
+    print(json.dumps(run(n, pg_url, quick=args.quick), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--dossiers", type=int, help=f"dossiers per throughput run (default {DEFAULT_DOSSIERS})"
+    )
+    p.add_argument(
+        "--pg-url", help=f"PostgreSQL URL (default $LIENTHONG_TEST_PG_URL or {DEFAULT_PG_URL})"
+    )
+    p.add_argument("--quick", action="store_true", help="tiny sizes: proves it runs, not speed")
+    return p
+
+
+def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
+    """Take every measurement and return the report as a JSON-ready dict."""
+    if dossiers < 1:
+        raise SystemExit("--dossiers must be at least 1")
+    started = time.perf_counter()
+    repeat = 5 if quick else 50
+    memory = measure.memory_throughput(dossiers * (1 if quick else 5))
+    stock = measure.memory_throughput(dossiers * (1 if quick else 5), stock_script_engine=True)
+    with sqlite_url() as url:
+        sqlite = measure.persisted_throughput(url, dossiers)
+    with postgres_url(pg_url) as url:
+        pg = measure.persisted_throughput(url, dossiers)
+    with sqlite_url() as url:
+        loads = measure.load_by_history(url, list(HISTORY), repeat)
+    with sqlite_url() as url:
+        parse = measure.parse_and_state(url, repeat)
+    ceiling = memory["dossiers_per_s"]
+    persisted = {"sqlite": sqlite["dossiers_per_s"], "postgresql": pg["dossiers_per_s"]}
+    share = {k: v / ceiling for k, v in persisted.items()}
+    load_ms = {str(h): loads[str(h)]["ms"] for h in HISTORY}
+    report: dict[str, Any] = {
+        "persisted_dossiers_per_s": persisted,
+        "memory_dossiers_per_s": ceiling,
+        "memory_dossiers_per_s_stock_script_engine": stock["dossiers_per_s"],
+        "persisted_share_of_ceiling": share,
+        "ms_per_dossier": {
+            "sqlite": sqlite["ms_per_dossier"],
+            "postgresql": pg["ms_per_dossier"],
+            "memory": memory["ms_per_dossier"],
+        },
+        "sql_statements_per_dossier": {
+            "sqlite": sqlite["sql_statements_per_dossier"],
+            "postgresql": pg["sql_statements_per_dossier"],
+        },
+        "load_ms_by_history": load_ms,
+        "load_by_history": loads,
+        **parse,
+        "targets": _targets(persisted, share, loads),
+        "machine": {
+            "cpu_count": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "spiffworkflow": version("SpiffWorkflow"),
+            "sqlalchemy": version("SQLAlchemy"),
+            "sqlite": sqlite["server_version"],
+            "postgresql": pg["server_version"],
+        },
+        "n": {
+            "dossiers": dossiers,
+            "memory_dossiers": dossiers * (1 if quick else 5),
+            "load_repeats": repeat,
+            "steps_per_dossier": 5,
+            "quick": quick,
+        },
+        "elapsed_s": time.perf_counter() - started,
+    }
+    return report
+
+
+def _targets(
+    persisted: dict[str, float], share: dict[str, float], loads: dict[str, Any]
+) -> dict[str, Any]:
+    short, long_ = HISTORY
+    # Compare loads waiting at the same task: n steps against the long run's n or n+1 step.
+    ratios = []
+    for a in (short, short + 1):
+        for b in (long_, long_ + 1):
+            if loads[str(a)]["waiting_at"] == loads[str(b)]["waiting_at"]:
+                ratios.append(loads[str(b)]["ms"] / loads[str(a)]["ms"])
+    worst = max(ratios)
+    return {
+        "postgresql_share_of_ceiling_at_least_one_third": {
+            "value": share["postgresql"],
+            "target": CEILING_SHARE_TARGET,
+            "pass": share["postgresql"] >= CEILING_SHARE_TARGET,
+        },
+        "sqlite_share_of_ceiling_at_least_one_third": {
+            "value": share["sqlite"],
+            "target": CEILING_SHARE_TARGET,
+            "pass": share["sqlite"] >= CEILING_SHARE_TARGET,
+        },
+        "postgresql_at_least_50_dossiers_per_s": {
+            "value": persisted["postgresql"],
+            "target": PG_RATE_TARGET,
+            "pass": persisted["postgresql"] >= PG_RATE_TARGET,
+        },
+        "load_flat_in_history": {
+            "value": worst,
+            "target": LOAD_FLATNESS_TARGET,
+            "pass": worst <= LOAD_FLATNESS_TARGET,
+            "note": f"worst ratio of load time at {long_}(+1) to {short}(+1) steps, same task",
+        },
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
