@@ -45,14 +45,11 @@ class CatalogValidation:
 def known_operations() -> set[str] | None:
     """Return the registered adapter operations, or None when no registry is installed."""
     try:
-        from adapters import registry
+        from adapters.registry import get_registry
     except ImportError:
         return None
-    for name in ("known_operations", "operation_names", "list_operations", "operations"):
-        fn = getattr(registry, name, None)
-        if callable(fn):
-            return set(fn())
-    return None
+    ops = get_registry().operations
+    return set(ops() if callable(ops) else ops)
 
 
 class CatalogFormCheck:
