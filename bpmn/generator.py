@@ -24,14 +24,16 @@ from forms.skeleton import form_id_for
 # "notify" operations run after the leader signs (registering or passing on the result).
 # Parameters are expressions over the dossier data (the receive form's `applicant` block).
 # A partner not listed here gets "<partner>.exchange", which lint flags unless registered.
+#: partner key → (adapter operation id, phase, parameters): ids registered by `adapters/`.
 PARTNER_OPERATIONS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "population": ("lookup_citizen", "check", {"personal_id": 'applicant["cccd"]'}),
-    "civil_status": ("register_event", "notify", {}),
-    "land": ("lookup_parcel", "check", {}),
-    "business_registration": ("lookup_enterprise", "check", {}),
-    "judicial_records": ("lookup_record", "check", {"personal_id": 'applicant["cccd"]'}),
-    "social_insurance": ("notify_enrolment", "notify", {}),
-    "tax": ("obligations_notice", "notify", {}),
+    "population": ("population.lookup_citizen", "check", {"personal_id": 'applicant["cccd"]'}),
+    "civil_status": ("civil_status.marriage_status", "check", {"personal_id": 'applicant["cccd"]'}),
+    "land": ("land.lookup_parcel", "check", {}),
+    "business_registration": ("business.lookup_enterprise", "check", {}),
+    "business": ("business.lookup_enterprise", "check", {}),
+    "judicial_records": ("judicial_records.lookup_record", "check", {}),
+    "social_insurance": ("social_insurance.issue_child_health_card", "notify", {}),
+    "tax": ("tax.land_obligations", "notify", {}),
 }
 APPRAISE_SHARE, COORDINATION_SHARE, APPROVE_SHARE, RETURN_SHARE = 0.6, 0.2, 0.2, 0.2
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]")
@@ -50,8 +52,8 @@ def process_id_for(code: str) -> str:
 def operation_for(partner: str) -> tuple[str, str, dict[str, str]]:
     """Return (``partner.operation``, phase, parameters) for a partner key."""
     key = _NOT_ID.sub("_", partner.strip()) or "partner"
-    operation, phase, params = PARTNER_OPERATIONS.get(key, ("exchange", "check", {}))
-    return f"{key}.{operation}", phase, dict(params)
+    operation, phase, params = PARTNER_OPERATIONS.get(key, (f"{key}.exchange", "check", {}))
+    return operation, phase, dict(params)
 
 
 def generate_model(entry: CatalogueEntry) -> bytes:

@@ -8,8 +8,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from adapters.registry import get_registry
 from bpmn.catalog.entry import CatalogueEntry, RequiredDocument
-from bpmn.generator import PARTNER_OPERATIONS, generate_model, operation_for, process_id_for
+from bpmn.generator import generate_model, operation_for, process_id_for
 from bpmn.lint import lint_model
 from engine.errors import InvalidInput
 
@@ -17,7 +18,7 @@ NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "lt": "urn:lienthon
       "dc": "http://www.omg.org/spec/DD/20100524/DC",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
       "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core"}  # fmt: skip
-KNOWN = {f"{k}.{op}" for k, (op, _, _) in PARTNER_OPERATIONS.items()}
+KNOWN = get_registry().operations()  # the operations the adapters really offer
 ENTRIES = [
     CatalogueEntry(code="1.001193", name="Đăng ký khai sinh", competent_agency="UBND cấp xã",
                    documents=[RequiredDocument("Tờ khai")], partners=["population"]),
@@ -132,7 +133,7 @@ def test_information_only_procedures_have_no_model():
 
 def test_unknown_partner_gets_a_flagged_operation():
     assert operation_for("population")[0] == "population.lookup_citizen"
-    assert operation_for("tax")[0] == "tax.obligations_notice"
+    assert operation_for("tax")[0] == "tax.land_obligations"
     data = generate_model(CatalogueEntry(code="1.000002", name="x", partners=["weather"]))
     findings = lint_model(data, known_operations=KNOWN, form_exists=_form_exists)
     assert [(f.code, f.element_id) for f in findings] == [
