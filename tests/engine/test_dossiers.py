@@ -44,6 +44,15 @@ def test_happy_path_reaches_result_returned(engine, officers: Officers) -> None:
     assert count(engine, Timer, Timer.dossier_id == d.id, Timer.fired_at.is_(None)) == 0
 
 
+def test_status_follows_each_step(engine, officers: Officers) -> None:
+    d = officers.submit(TEST_PROC)
+    seen = [engine.dossier(d.code).status]
+    for step in HAPPY:
+        officers.walk(d, [step])
+        seen.append(engine.dossier(d.code).status)
+    assert seen == ["received", "in_process", "in_process", "settled", "result_returned"]
+
+
 @pytest.mark.parametrize(
     ("path", "refused_at"),
     [
