@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .cli_common import echo_json, local, open_engine, read_json, table, task_json
+from .cli_common import echo_json, local, open_engine, parse_when, read_json, table, task_json
 from .errors import NotFound
 
 ACTIONS = ("complete", "refuse", "supplement")
@@ -26,6 +26,7 @@ def task() -> None:
 @click.option("--unassigned", is_flag=True, help="Only tasks nobody has claimed.")
 @click.option("--overdue", is_flag=True, help="Only tasks past their step deadline.")
 @click.option("--near-due", is_flag=True, help="Only tasks past their warning moment.")
+@click.option("--now", metavar="ISO", help="Judge --overdue and --near-due as of this moment.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
@@ -39,12 +40,13 @@ def list_tasks(
     unassigned: bool,
     overdue: bool,
     near_due: bool,
+    now: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
     """List open tasks, soonest due first."""
     engine = open_engine(ctx)
-    now = engine.clock.now()
+    moment = parse_when(now, "--now") or engine.clock.now()
     rows = engine.list_tasks(
         assignee=user,
         role=role,
@@ -52,8 +54,8 @@ def list_tasks(
         procedure_code=procedure,
         dossier_code=dossier_code,
         unassigned=unassigned,
-        overdue_at=now if overdue else None,
-        near_due_at=now if near_due else None,
+        overdue_at=moment if overdue else None,
+        near_due_at=moment if near_due else None,
         limit=limit,
     )
     codes = _dossier_codes(engine, rows)
@@ -72,7 +74,7 @@ def list_tasks(
                 r.role or "-",
                 r.agency_code or "-",
                 r.assignee or "-",
-                local(r.due_at) + (" !" if r.due_at and r.due_at < now else ""),
+                local(r.due_at) + (" !" if r.due_at and r.due_at < moment else ""),
             ]
             for r in rows
         ],
