@@ -25,7 +25,7 @@ from importlib.metadata import version  # noqa: E402
 from typing import Any  # noqa: E402
 
 from bench import measure  # noqa: E402
-from bench.world import DEFAULT_PG_URL, postgres_url, sqlite_url  # noqa: E402
+from bench.world import DEFAULT_PG_URL, postgres_url, schema_of, sqlite_url  # noqa: E402
 
 DEFAULT_DOSSIERS = 200
 QUICK_DOSSIERS = 5
@@ -41,8 +41,13 @@ LOAD_FLATNESS_TARGET = 1.5
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     pg_url = args.pg_url or os.environ.get("LIENTHONG_TEST_PG_URL") or DEFAULT_PG_URL
-    n = args.dossiers or (QUICK_DOSSIERS if args.quick else DEFAULT_DOSSIERS)
-    print(json.dumps(run(n, pg_url, quick=args.quick), indent=2, ensure_ascii=False))
+    n = args.dossiers
+    if n is None:
+        n = QUICK_DOSSIERS if args.quick else DEFAULT_DOSSIERS
+    if n < 1:
+        raise SystemExit("--dossiers must be at least 1")
+    report = run(n, pg_url, quick=args.quick, history=_history(args.history))
+    print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
 
 
@@ -55,29 +60,48 @@ def _parser() -> argparse.ArgumentParser:
         "--pg-url", help=f"PostgreSQL URL (default $LIENTHONG_TEST_PG_URL or {DEFAULT_PG_URL})"
     )
     p.add_argument("--quick", action="store_true", help="tiny sizes: proves it runs, not speed")
+    p.add_argument(
+        "--history",
+        default=",".join(map(str, HISTORY)),
+        help="short,long finished-step counts for the load comparison (default %(default)s)",
+    )
     return p
 
 
-def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
+def _history(raw: str) -> tuple[int, int]:
+    try:
+        short, long_ = (int(part) for part in raw.split(","))
+    except ValueError:
+        raise SystemExit(f"--history wants two step counts like 5,500, not {raw!r}") from None
+    if not 1 <= short < long_:
+        raise SystemExit(f"--history wants 1 <= short < long, got {short},{long_}")
+    return short, long_
+
+
+def run(
+    dossiers: int, pg_url: str, *, quick: bool = False, history: tuple[int, int] = HISTORY
+) -> dict[str, Any]:
     """Take every measurement and return the report as a JSON-ready dict."""
     if dossiers < 1:
         raise SystemExit("--dossiers must be at least 1")
-    started = time.perf_counter()
+    started, load_before = time.perf_counter(), _loadavg()
     repeat = 5 if quick else 50
-    memory = measure.memory_throughput(dossiers * (1 if quick else 5))
-    stock = measure.memory_throughput(dossiers * (1 if quick else 5), stock_script_engine=True)
+    in_memory = dossiers * (1 if quick else 5)
+    memory = measure.memory_throughput(in_memory)
+    stock = measure.memory_throughput(in_memory, stock_script_engine=True)
     with sqlite_url() as url:
         sqlite = measure.persisted_throughput(url, dossiers)
     with postgres_url(pg_url) as url:
         pg = measure.persisted_throughput(url, dossiers)
+        pg_schema = schema_of(url)
     with sqlite_url() as url:
-        loads = measure.load_by_history(url, list(HISTORY), repeat)
+        loads = measure.load_by_history(url, list(history), repeat)
     with sqlite_url() as url:
         parse = measure.parse_and_state(url, repeat)
     ceiling = memory["dossiers_per_s"]
     persisted = {"sqlite": sqlite["dossiers_per_s"], "postgresql": pg["dossiers_per_s"]}
     share = {k: v / ceiling for k, v in persisted.items()}
-    load_ms = {str(h): loads[str(h)]["ms"] for h in HISTORY}
+    load_ms = {str(h): loads[str(h)]["ms"] for h in history}
     report: dict[str, Any] = {
         "persisted_dossiers_per_s": persisted,
         "memory_dossiers_per_s": ceiling,
@@ -88,6 +112,11 @@ def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
             "postgresql": pg["ms_per_dossier"],
             "memory": memory["ms_per_dossier"],
         },
+        "client_cpu_ms_per_dossier": {
+            "sqlite": sqlite["client_cpu_ms_per_dossier"],
+            "postgresql": pg["client_cpu_ms_per_dossier"],
+            "memory": memory["client_cpu_ms_per_dossier"],
+        },
         "sql_statements_per_dossier": {
             "sqlite": sqlite["sql_statements_per_dossier"],
             "postgresql": pg["sql_statements_per_dossier"],
@@ -95,7 +124,7 @@ def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
         "load_ms_by_history": load_ms,
         "load_by_history": loads,
         **parse,
-        "targets": _targets(persisted, share, loads),
+        "targets": _targets(persisted, share, loads, history),
         "machine": {
             "cpu_count": os.cpu_count(),
             "python": platform.python_version(),
@@ -104,10 +133,13 @@ def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
             "sqlalchemy": version("SQLAlchemy"),
             "sqlite": sqlite["server_version"],
             "postgresql": pg["server_version"],
+            "load_average_before_after": [load_before, _loadavg()],
+            "postgresql_schema_dropped": pg_schema,
         },
         "n": {
             "dossiers": dossiers,
-            "memory_dossiers": dossiers * (1 if quick else 5),
+            "memory_dossiers": in_memory,
+            "history_steps": list(history),
             "load_repeats": repeat,
             "steps_per_dossier": 5,
             "quick": quick,
@@ -117,10 +149,21 @@ def run(dossiers: int, pg_url: str, *, quick: bool = False) -> dict[str, Any]:
     return report
 
 
+def _loadavg() -> float | None:
+    """The 1-minute load average: other work on a 2-core machine skews every figure here."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def _targets(
-    persisted: dict[str, float], share: dict[str, float], loads: dict[str, Any]
+    persisted: dict[str, float],
+    share: dict[str, float],
+    loads: dict[str, Any],
+    history: tuple[int, int],
 ) -> dict[str, Any]:
-    short, long_ = HISTORY
+    short, long_ = history
     # Compare loads waiting at the same task: n steps against the long run's n or n+1 step.
     ratios = []
     for a in (short, short + 1):

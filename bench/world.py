@@ -73,6 +73,15 @@ def postgres_url(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+def schema_of(url: str) -> str | None:
+    """The schema a ``postgres_url`` URL points at (None for other URLs)."""
+    options = make_url(url).query.get("options", "")
+    prefix = "-csearch_path="
+    return (
+        options[len(prefix) :] if isinstance(options, str) and options.startswith(prefix) else None
+    )
+
+
 def make_engine(url: str) -> tuple[Engine, ManualClock]:
     """Build an engine with schema, agency, officers and the template deployed."""
     clock = ManualClock(START)
