@@ -47,9 +47,8 @@ def complete_worker(url: str, start: str, user: str, task_ids: list[str], barrie
             e.task(task_id)
             barrier.wait(timeout=60)
             data = {"opinion": f"ý kiến của {user}"}
-            out.put(
-                (task_id, user, *_outcome(lambda t=task_id: e.complete(t, user=user, data=data)))
-            )
+            result = _outcome(lambda t=task_id, d=data: e.complete(t, user=user, data=d))
+            out.put((task_id, user, *result))
     finally:
         e.db.dispose()
 
