@@ -6,14 +6,18 @@ from engine.models import AuditEvent, Dossier, Procedure, ProcessVersion
 from tests.engine.conftest import HAPPY, KET_HON, TEMPLATE, Officers, audit_rows, count
 
 
+_APPROVE_IN = b"<bpmn:incoming>f_gw_appraise_approve</bpmn:incoming>"
+_APPROVE_OUT = b"<bpmn:outgoing>f_approve_gw</bpmn:outgoing>"
+
+
 def template_v2() -> bytes:
     """The standard template changed: the specialist decides alone (no leader's approval)."""
     v2 = TEMPLATE.replace(
         b'sourceRef="gw_appraise" targetRef="approve"',
         b'sourceRef="gw_appraise" targetRef="settled"',
     ).replace(
-        b"<bpmn:incoming>f_gw_appraise_approve</bpmn:incoming>\n        <bpmn:outgoing>f_approve_gw",
-        b"<bpmn:outgoing>f_approve_gw",
+        _APPROVE_IN + b"\n        " + _APPROVE_OUT,
+        _APPROVE_OUT,
     )
     v2 = v2.replace('name="Thẩm định hồ sơ"'.encode(), 'name="Thẩm định và quyết định"'.encode())
     assert v2.count(b'targetRef="settled"') == 2 and v2 != TEMPLATE
