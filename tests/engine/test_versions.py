@@ -5,7 +5,6 @@ from __future__ import annotations
 from engine.models import AuditEvent, Dossier, Procedure, ProcessVersion
 from tests.engine.conftest import HAPPY, KET_HON, TEMPLATE, Officers, audit_rows, count
 
-
 _APPROVE_IN = b"<bpmn:incoming>f_gw_appraise_approve</bpmn:incoming>"
 _APPROVE_OUT = b"<bpmn:outgoing>f_approve_gw</bpmn:outgoing>"
 
