@@ -121,6 +121,10 @@ def run(
             "sqlite": sqlite["sql_statements_per_dossier"],
             "postgresql": pg["sql_statements_per_dossier"],
         },
+        "connection_checkouts_per_dossier": {
+            "sqlite": sqlite["connection_checkouts_per_dossier"],
+            "postgresql": pg["connection_checkouts_per_dossier"],
+        },
         "load_ms_by_history": load_ms,
         "load_by_history": loads,
         **parse,

@@ -52,22 +52,28 @@ def persisted_throughput(url: str, dossiers: int) -> dict[str, Any]:
     try:
         for _ in range(WARMUP_DOSSIERS):
             run_happy_dossier(eng, clock)
-        statements = [0]
+        counts = {"statements": 0, "checkouts": 0}
 
-        def count(*_args: Any) -> None:
-            statements[0] += 1
+        def statement(*_args: Any) -> None:
+            counts["statements"] += 1
 
-        event.listen(eng.db.engine, "before_cursor_execute", count)
+        def checkout(*_args: Any) -> None:
+            counts["checkouts"] += 1
+
+        event.listen(eng.db.engine, "before_cursor_execute", statement)
+        event.listen(eng.db.engine.pool, "checkout", checkout)
         start, cpu = time.perf_counter(), time.process_time()
         codes = [run_happy_dossier(eng, clock) for _ in range(dossiers)]
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        event.remove(eng.db.engine, "before_cursor_execute", count)
+        event.remove(eng.db.engine, "before_cursor_execute", statement)
+        event.remove(eng.db.engine.pool, "checkout", checkout)
         _check_all_returned(eng, codes)
         return {
             "dossiers_per_s": dossiers / elapsed,
             "ms_per_dossier": elapsed * 1000 / dossiers,
             "client_cpu_ms_per_dossier": cpu * 1000 / dossiers,
-            "sql_statements_per_dossier": statements[0] / dossiers,
+            "sql_statements_per_dossier": counts["statements"] / dossiers,
+            "connection_checkouts_per_dossier": counts["checkouts"] / dossiers,
             "server_version": _server_version(eng),
         }
     finally:
