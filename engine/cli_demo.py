@@ -31,7 +31,13 @@ def seed(ctx: click.Context, as_json: bool) -> None:
 
 
 @demo.command("run")
-@click.option("--dossiers", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option(
+    "--dossiers",
+    type=click.IntRange(1, 100_000),
+    default=20,
+    show_default=True,
+    help="How many dossiers to submit.",
+)
 @click.option(
     "--seed",
     "seed_value",

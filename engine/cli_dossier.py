@@ -24,7 +24,13 @@ def dossier() -> None:
 )
 @click.option("--applicant", "applicant_file", metavar="FILE.json", help="Applicant (JSON object).")
 @click.option("--applicant-name", metavar="NAME", help="Applicant's full name (instead of a file).")
-@click.option("--channel", type=click.Choice(CHANNELS), default="counter", show_default=True)
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    default="counter",
+    show_default=True,
+    help="How the dossier arrived.",
+)
 @click.option("--agency", metavar="CODE", help="Receiving agency (default: the procedure's).")
 @click.option("--user", default="system", show_default=True, help="Who receives the dossier.")
 @click.option("--json", "as_json", is_flag=True, help="Print the new dossier as JSON.")

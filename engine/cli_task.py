@@ -27,7 +27,13 @@ def task() -> None:
 @click.option("--overdue", is_flag=True, help="Only tasks past their step deadline.")
 @click.option("--near-due", is_flag=True, help="Only tasks past their warning moment.")
 @click.option("--now", metavar="ISO", help="Judge --overdue and --near-due as of this moment.")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 10_000),
+    default=100,
+    show_default=True,
+    help="At most this many tasks.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.pass_context
 def list_tasks(
