@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import uuid
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
@@ -375,3 +377,26 @@ def test_broken_plugins_warn_and_the_rest_works(monkeypatch: pytest.MonkeyPatch)
     assert "'db'" in result.stderr and "clashes with a built-in" in result.stderr
     assert runner.invoke(cli, ["hello"]).stdout == "hello from a plugin\n"
     assert "Create and migrate" in runner.invoke(cli, ["db", "--help"]).stdout
+
+
+@pytest.mark.postgres
+def test_the_demo_on_postgresql() -> None:
+    base = os.environ.get(
+        "LIENTHONG_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    schema = f"lt_cli_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        lt = Lt(f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}")
+        lt.ok("db", "upgrade")
+        lt.ok("demo", "seed")
+        lt.ok("demo", "seed")
+        report = lt.json("demo", "run", "--dossiers", "5", "--seed", "3", "--start", "2026-11-23")
+        assert report["errors"] == [] and report["unfinished"] == 0 and report["late"] >= 1
+        assert lt.json("dossier", "show", report["codes"][0])["steps"] >= 3
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
