@@ -96,10 +96,11 @@ def test_withdrawal_cancels_tasks_and_timers(engine, officers: Officers) -> None
 
 
 def test_withdrawal_cancels_pending_service_jobs(make_engine, clock) -> None:
-    from tests.engine.test_service_tasks import deploy_echo, echo_setup
+    from tests.engine.conftest import setup_engine
+    from tests.engine.test_service_tasks import deploy_echo
 
     e = make_engine(settings={"executor": "deferred"}, service_caller=lambda *a, **k: {})
-    echo_setup(e)
+    setup_engine(e)
     deploy_echo(e)
     d = e.submit("S.000001", applicant={"full_name": "A"}, actor="mc")
     Officers(e).walk(d, ["prepare"])

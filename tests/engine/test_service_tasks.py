@@ -16,10 +16,6 @@ ECHO = (DATA / "bpmn" / "service_echo.bpmn").read_bytes()
 ECHO_PROC = "S.000001"
 
 
-def echo_setup(e: Engine) -> Engine:
-    return setup_engine(e)
-
-
 def deploy_echo(e: Engine) -> None:
     e.deploy(ECHO_PROC, ECHO, name="Thủ tục có dịch vụ", deadline=(3, "working_days"))
 
