@@ -148,8 +148,10 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
         process_id: str | None = None,
     ) -> ProcessVersion:
         """Deploy a model version for a procedure; new dossiers use it, running ones keep theirs."""
-        parsed = parse_model(bpmn, process_id=process_id, max_bytes=self.settings.max_bpmn_bytes)
         now = self.clock.now()
+        if deadline is not None:
+            self._check_deadline(deadline, now)
+        parsed = parse_model(bpmn, process_id=process_id, max_bytes=self.settings.max_bpmn_bytes)
         with self.db.write() as s:
             proc = s.get(Procedure, code)
             if proc is None:
@@ -209,6 +211,18 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
         self.models.put_parsed(parsed)
         return version
 
+    def _check_deadline(self, deadline: Any, now: datetime) -> None:
+        """Refuse at deploy a deadline every later submission would fail on."""
+        try:
+            amount, unit = deadline
+        except (TypeError, ValueError):
+            raise InvalidInput("deadline must be (amount, unit)") from None
+        if isinstance(amount, bool) or not isinstance(amount, int | float):
+            raise InvalidInput(
+                f"deadline amount {amount!r} is not a number", {"deadline": ["not a number"]}
+            )
+        self.calendar.due_date(now, amount, unit)  # CalendarError is an InvalidInput
+
     # -- dossiers ------------------------------------------------------------------
     def submit(
         self,
@@ -228,6 +242,8 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             raise InvalidInput(
                 "applicant full_name is required", {"applicant.full_name": ["required"]}
             )
+        if data is not None and not isinstance(data, dict):
+            raise InvalidInput("dossier data must be a JSON object", {"data": ["not an object"]})
         now = received_at or self.clock.now()
         data = dict(data or {})
         with self.db.write() as s:
@@ -282,7 +298,6 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             with using(ManualClock(now)):
                 ctx.advance()
             finish_step(ctx, new=True)
-            dossier.step_count = 0
         for callback in ctx.after_commit:
             callback()
         return dossier

@@ -59,7 +59,10 @@ class StepContext:
         d, cal = self.dossier, self.engine.calendar
         if d.due_at is None:
             return None, None
-        if share is None:
+        if share is None and d.due_at <= self.now:
+            # A step born after the legal deadline (the apology letter) gets one working day.
+            due = cal.due_date(self.now, 1, "working_days")
+        elif share is None:
             due = d.due_at
         elif share <= 0:
             due = min(cal.due_date(self.now, 0, "working_days"), max(d.due_at, self.now))
@@ -166,6 +169,8 @@ def _context(
 def finish_step(ctx: StepContext, *, new: bool = False) -> None:
     """Sync rows, save state and bump the dossier's version (same transaction)."""
     ctx.synced = sync(ctx)
+    if not new:
+        ctx.dossier.step_count += 1
     ctx.engine.lifecycle.update_status(ctx)
     stored = save_state(ctx.workflow)
     if new:
@@ -184,7 +189,6 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
             .values(format_version=stored.format_version, state=stored.blob, updated_at=ctx.now)
         )
     ctx.dossier.lock_version += 1
-    ctx.dossier.step_count += 1
     from .messages import sync_messages
 
     messages = sync_messages(ctx)

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from .steps import StepContext
 
 SUPERVISORS = frozenset({"head_of_unit", "leader", "admin"})
+#: The form fields an action answers besides plain completion.
+ACTION_FIELDS = {"refuse": ("reasons",), "supplement": ("missing_documents", "note")}
 
 
 class TaskActions:
@@ -22,6 +24,8 @@ class TaskActions:
         now = self.clock.now()
         with self.db.write() as s:
             row = self._open_row(s, task_id)
+            if row.assignee not in (None, user):
+                raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
             self._check_can_work(s, row, user)
             done = s.execute(
                 update(TaskRow)
@@ -168,7 +172,12 @@ class TaskActions:
         return run_step(self, dossier_id, actor, act, **kwargs)
 
     def _validate_form(self: Engine, row: TaskRow, data: dict[str, Any], action: str) -> None:
-        if not row.form or action != "complete":
+        """Check data against the task's eForm with the decision taken.
+
+        Refusing or requesting supplementation answers only the action's own fields
+        (reasons, missing documents), so only those are required then.
+        """
+        if not row.form:
             return
         from forms.registry import load_form
         from forms.validation import validate
@@ -177,7 +186,10 @@ class TaskActions:
             form = load_form(row.form, search_path=self.form_search_path())
         except NotFound:
             return  # lint reports missing forms at deploy; the data is still kept
-        errors = validate(form, data)
+        errors = validate(form, {**data, "decision": action})
+        if action != "complete":
+            own = ACTION_FIELDS.get(action, ())
+            errors = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] in own}
         if errors:
             raise InvalidInput(f"the form of {row.name} has errors", errors)
 
