@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codes import VN_TZ
 from .demo import DemoProcedure, DemoWorld, load_world
-from .errors import LienThongError
+from .errors import InvalidInput, LienThongError, UnknownProcedure
 from .lifecycle import FINAL
 
 if TYPE_CHECKING:
@@ -187,14 +187,17 @@ class _Simulation:
 
     def _submit(self, plan: Plan) -> None:
         officer = self.world.officer("one_stop_officer", plan.agency)
-        d = self.engine.submit(
-            plan.procedure.code,
-            applicant={"full_name": f"Công dân demo {plan.index + 1}"},
-            data={"demo": True},
-            channel=plan.channel,
-            agency_code=plan.agency,
-            actor=officer,
-        )
+        try:
+            d = self.engine.submit(
+                plan.procedure.code,
+                applicant={"full_name": f"Công dân demo {plan.index + 1}"},
+                data={"demo": True},
+                channel=plan.channel,
+                agency_code=plan.agency,
+                actor=officer,
+            )
+        except (UnknownProcedure, InvalidInput) as exc:
+            raise type(exc)(f"{exc}: run `lienthong demo seed` first") from exc
         self.plans[d.id], self.codes[d.id] = plan, d.code
         self._refresh([d.code])
 

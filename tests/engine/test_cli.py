@@ -120,6 +120,12 @@ def test_db_upgrade_current_and_check(tmp_path: Path) -> None:
     assert "database at revision 0001" in lt.ok("db", "upgrade").stdout  # a no-op the 2nd time
 
 
+def test_demo_run_needs_the_seed(tmp_path: Path) -> None:
+    lt = Lt(f"sqlite:///{tmp_path / 'unseeded.sqlite'}")
+    lt.ok("db", "upgrade")
+    lt.fails("demo", "run", "--dossiers", "1", says="run `lienthong demo seed` first")
+
+
 def test_db_check_fails_when_a_table_is_missing(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
     lt = Lt(url)
