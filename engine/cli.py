@@ -143,6 +143,15 @@ def db_check(ctx: click.Context) -> None:
     click.echo("schema matches the models")
 
 
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the schema change is.")
+def db_revision(message: str) -> None:
+    """Write a new migration for model changes (for developers; review it before committing)."""
+    from . import migrate
+
+    click.echo(f"wrote {migrate.new_revision(message)}")
+
+
 @cli.command("tick")
 @click.option("--now", metavar="ISO", help="Act as if it were this moment (default: now).")
 @click.pass_context

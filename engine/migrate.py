@@ -37,6 +37,7 @@ def config(connection: Connection | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(SCRIPTS))
     cfg.attributes["connection"] = connection
+    cfg.attributes["metadata"] = _metadata()
     return cfg
 
 
@@ -77,6 +78,29 @@ def differences(database_url: str) -> list[Any]:
     with _connect(database_url) as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(ctx, _metadata()))
+
+
+def new_revision(message: str) -> Path:
+    """Write a migration for the models' changes since the newest revision; return its file.
+
+    Autogenerate compares the models with a scratch SQLite database migrated to head, so
+    review the file (and PostgreSQL specifics) before committing it.
+    """
+    import tempfile
+
+    if not message.strip():
+        raise InvalidInput("a migration needs a message")
+    before = set(SCRIPTS.joinpath("versions").glob("*.py"))
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'scratch.sqlite'}"
+        upgrade(url)
+        if not differences(url):
+            raise SchemaError("the models match the newest migration: nothing to write")
+        with _connect(url) as conn:
+            rev_id = f"{int(head()) + 1:04d}" if head().isdigit() else None
+            command.revision(config(conn), message=message, autogenerate=True, rev_id=rev_id)
+    (created,) = set(SCRIPTS.joinpath("versions").glob("*.py")) - before
+    return created
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

@@ -15,7 +15,7 @@ from engine.migrate import render_item
 from engine.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("metadata") or Base.metadata
 
 
 def _configure(connection: Any) -> None:

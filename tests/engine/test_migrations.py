@@ -7,6 +7,7 @@ makes these tests fail.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,26 @@ def test_a_bad_url_is_a_clear_error() -> None:
         migrate.current("not a url")
     with pytest.raises(InvalidInput, match="cannot use database URL"):
         migrate.current("nosuchdialect://x")
+
+
+def test_new_revision_writes_the_next_migration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.SCRIPTS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(migrate, "SCRIPTS", scripts)
+    with pytest.raises(migrate.SchemaError, match="nothing to write"):
+        migrate.new_revision("no change")
+    changed = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(changed)
+    changed.tables["dossiers"].append_column(Column("priority", String(10)))
+    monkeypatch.setattr(migrate, "_metadata", lambda: changed)
+    written = migrate.new_revision("add dossier priority")
+    assert written.parent == scripts / "versions" and written.name.startswith("0002_")
+    source = written.read_text(encoding="utf-8")
+    assert "down_revision = '0001'" in source or 'down_revision = "0001"' in source
+    assert "add_column" in source and "priority" in source
+    url = f"sqlite:///{tmp_path / 'next.sqlite'}"
+    assert migrate.upgrade(url) == written.name[:4]
+    assert migrate.differences(url) == []
