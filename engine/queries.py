@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, and_, or_, select
 
+from . import audit
 from .errors import NotFound
 from .models import AuditEvent, Dossier, ServiceJob, TaskRow
 
@@ -78,11 +79,10 @@ class Queries:
         )
 
     def history(self: Engine, dossier_id: int, *, session: Any = None) -> list[AuditEvent]:
-        stmt = select(AuditEvent).where(AuditEvent.dossier_id == dossier_id).order_by(AuditEvent.id)
         if session is not None:
-            return list(session.execute(stmt).scalars())
+            return audit.history(session, dossier_id)
         with self.db.read() as s:
-            return list(s.execute(stmt).scalars())
+            return audit.history(s, dossier_id)
 
 
 def _task_query(f: TaskFilter) -> Select:
