@@ -16,6 +16,19 @@ class InvalidParams(AdapterError):
         self.errors = errors or {}
 
 
+class Refused(AdapterError):
+    """The registry answered and refused on a business rule (HTTP 4xx): a decision, not an outage.
+
+    A model may take it as the service task's result (`lt:actions="refuse"`); otherwise it is
+    an incident like any other non-retryable error.
+    """
+
+    code = "adapter_refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
 class UnknownOperation(AdapterError):
     code = "adapter_unknown_operation"
 

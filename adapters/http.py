@@ -15,7 +15,7 @@ import httpx
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from adapters.breaker import CircuitBreaker
-from adapters.errors import failure
+from adapters.errors import Refused, attach, failure
 from adapters.masking import mask
 from adapters.protocol import Call, CallRecord, CallResult, Operation
 from adapters.settings import AdapterSettings, for_adapter, sim_data_dir
@@ -37,11 +37,14 @@ def lazy(module: str) -> Callable[[Simulator], None]:
 class _Failure(Exception):
     """One failed attempt, classified for the retry policy, the breaker and the record."""
 
-    def __init__(self, outcome: str, message: str, *, retryable: bool, counts: bool) -> None:
+    def __init__(
+        self, outcome: str, message: str, *, retryable: bool, counts: bool, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.outcome = outcome
         self.retryable = retryable
         self.counts = counts  # counts towards opening the circuit
+        self.refused = refused  # the registry answered and said no (HTTP 4xx business rule)
 
 
 def _detail(response: httpx.Response) -> str:
@@ -187,6 +190,8 @@ class HttpAdapter:
         except _Failure as exc:
             (self.breaker.failure if exc.counts else self.breaker.success)()
             record.outcome = exc.outcome  # type: ignore[assignment]
+            if exc.refused:
+                raise attach(Refused(f"{record.operation}: {exc}"), record) from None
             raise failure(
                 f"{record.operation}: {exc} (after {record.attempts} attempt(s))",
                 record,
@@ -236,7 +241,9 @@ class HttpAdapter:
                 counts=True,
             )
         if status >= 400:
-            raise _Failure("error", _detail(response), retryable=False, counts=False)
+            raise _Failure(
+                "error", _detail(response), retryable=False, counts=False, refused=True
+            )
         try:
             data = response.json()
         except ValueError:

@@ -37,6 +37,8 @@ PERSONAL_KEYS = frozenset(
         "card_number",
     }
 )
+# Sensitive personal data (Decree 13/2023, art. 2: criminal records): only the count is kept.
+HIDDEN_KEYS = frozenset({"convictions", "bans"})
 MAX_TEXT = 120
 
 
@@ -52,6 +54,8 @@ def mask_text(value: str) -> str:
 
 def mask(data: Any, key: str | None = None) -> Any:
     """Return a copy of `data` with personal fields masked and long texts shortened."""
+    if key in HIDDEN_KEYS and isinstance(data, list):
+        return f"({len(data)} hidden)"
     if isinstance(data, dict):
         return {k: mask(v, k) for k, v in data.items()}
     if isinstance(data, list):

@@ -52,6 +52,10 @@ PORTS = {
     "business": 8764,
     "social_insurance": 8765,
     "tax": 8766,
+    "judicial_records": 8767,
+    "portal": 8768,
+    "payment": 8769,
+    "sms": 8770,
 }
 _FALLBACK_PORT = 8790
 

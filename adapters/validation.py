@@ -96,3 +96,18 @@ def one_of(*choices: str) -> Converter:
 
 def sex(value: Any) -> str:
     return one_of("M", "F")(value)
+
+
+# Field sets shared by the land and tax adapters (the land office hands a transfer to tax).
+PARCEL: dict[str, Converter] = {
+    "commune_code": commune,
+    "map_sheet": positive_int,
+    "parcel_no": positive_int,
+}
+LAND_TRANSFER: dict[str, Converter] = {
+    **PARCEL,
+    "seller_id": personal_id,
+    "buyer_id": personal_id,
+    "declared_price": money,
+    "kind": one_of("transfer", "gift", "inheritance"),
+}

@@ -6,6 +6,7 @@ its JSON; none of them asserts anything about speed.
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import event, select
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, event, insert, select
 
 from bench.world import (
     APPLICANT,
@@ -23,6 +24,7 @@ from bench.world import (
     HAPPY_PATH,
     START,
     make_engine,
+    open_engine,
     open_task,
     run_happy_dossier,
     template_bytes,
@@ -34,6 +36,8 @@ from engine.script_engine import LienThongScriptEngine
 from engine.state import StoredState, load_specs, load_state
 
 WARMUP_DOSSIERS = 3
+#: How long the parent waits for a benchmark process before giving up.
+PARALLEL_TIMEOUT_S = 900
 
 
 def median_ms(fn: Callable[[], Any], repeat: int) -> float:
@@ -101,6 +105,22 @@ def memory_throughput(dossiers: int, *, stock_script_engine: bool = False) -> di
     By default the engine's own script engine evaluates the model's conditions and timer
     (what a persisted step runs too); ``stock_script_engine`` uses Spiff's plain one instead.
     """
+    one = _memory_dossier(stock_script_engine)
+    for _ in range(WARMUP_DOSSIERS):
+        one()
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(dossiers):
+        one()
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {
+        "dossiers_per_s": dossiers / elapsed,
+        "ms_per_dossier": elapsed * 1000 / dossiers,
+        "client_cpu_ms_per_dossier": cpu * 1000 / dossiers,
+    }
+
+
+def _memory_dossier(stock_script_engine: bool = False) -> Callable[[], None]:
+    """A function that runs one dossier's happy path in memory (spec parsed once, here)."""
     parsed = parse_model(template_bytes())
     if stock_script_engine:
         script_engine: Any = PythonScriptEngine()
@@ -121,17 +141,91 @@ def memory_throughput(dossiers: int, *, stock_script_engine: bool = False) -> di
         if not wf.is_completed():
             raise RuntimeError("in-memory dossier did not complete")
 
-    for _ in range(WARMUP_DOSSIERS):
-        one()
-    start, cpu = time.perf_counter(), time.process_time()
-    for _ in range(dossiers):
-        one()
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return one
+
+
+def persisted_throughput_parallel(url: str, dossiers: int, processes: int) -> dict[str, Any]:
+    """``processes`` processes push ``dossiers`` each through one database at the same time.
+
+    The product runs several web and worker processes; one Python process cannot use both
+    cores of the machine, nor overlap its own CPU with the database's round trips and
+    commit flushes. The rate is all dossiers over the span from the first process's start
+    to the last one's end, measured after every process has warmed up.
+    """
+    eng, _clock = make_engine(url)
+    try:
+        results = _in_processes(_persisted_worker, processes, url, dossiers)
+        _check_all_returned(eng, [code for r in results for code in r["codes"]])
+    finally:
+        eng.db.dispose()
+    return _parallel_summary(results, dossiers, processes)
+
+
+def memory_throughput_parallel(dossiers: int, processes: int) -> dict[str, Any]:
+    """The in-memory ceiling with the same number of processes: the like-for-like ceiling."""
+    results = _in_processes(_memory_worker, processes, dossiers)
+    return _parallel_summary(results, dossiers, processes)
+
+
+def _parallel_summary(results: list[dict], dossiers: int, processes: int) -> dict[str, Any]:
+    span = max(r["end"] for r in results) - min(r["start"] for r in results)
+    total = dossiers * processes
     return {
-        "dossiers_per_s": dossiers / elapsed,
-        "ms_per_dossier": elapsed * 1000 / dossiers,
-        "client_cpu_ms_per_dossier": cpu * 1000 / dossiers,
+        "dossiers_per_s": total / span,
+        "processes": processes,
+        "dossiers": total,
+        "client_cpu_ms_per_dossier": sum(r["cpu"] for r in results) * 1000 / total,
     }
+
+
+def _in_processes(target: Callable[..., None], processes: int, *args: Any) -> list[dict]:
+    """Run ``target(*args, barrier, results)`` in fresh processes; gather what each reports."""
+    mp = multiprocessing.get_context("spawn")  # no inherited connections or engine state
+    barrier, results = mp.Barrier(processes), mp.Queue()
+    workers = [mp.Process(target=target, args=(*args, barrier, results)) for _ in range(processes)]
+    for w in workers:
+        w.start()
+    try:
+        out = [results.get(timeout=PARALLEL_TIMEOUT_S) for _ in workers]
+    finally:
+        for w in workers:
+            w.join(timeout=PARALLEL_TIMEOUT_S)
+    failed = [r["error"] for r in out if "error" in r]
+    if failed:
+        raise RuntimeError(f"a benchmark process failed: {failed[0]}")
+    return out
+
+
+def _persisted_worker(url: str, dossiers: int, barrier: Any, results: Any) -> None:
+    try:
+        eng, clock = open_engine(url)
+        for _ in range(WARMUP_DOSSIERS):
+            run_happy_dossier(eng, clock)
+        barrier.wait()
+        start, cpu = time.monotonic(), time.process_time()
+        codes = [run_happy_dossier(eng, clock) for _ in range(dossiers)]
+        end, cpu = time.monotonic(), time.process_time() - cpu
+        eng.db.dispose()
+        results.put({"start": start, "end": end, "cpu": cpu, "codes": codes})
+    except Exception as exc:  # reported to the parent, which raises it
+        barrier.abort()
+        results.put({"error": repr(exc)})
+
+
+def _memory_worker(dossiers: int, barrier: Any, results: Any) -> None:
+    try:
+        one = _memory_dossier()
+        for _ in range(WARMUP_DOSSIERS):
+            one()
+        barrier.wait()
+        start, cpu = time.monotonic(), time.process_time()
+        for _ in range(dossiers):
+            one()
+        end, cpu = time.monotonic(), time.process_time() - cpu
+        results.put({"start": start, "end": end, "cpu": cpu})
+    except Exception as exc:
+        barrier.abort()
+        results.put({"error": repr(exc)})
 
 
 def _ready(wf: BpmnWorkflow, bpmn_id: str) -> Any:
@@ -228,3 +322,26 @@ def parse_and_state(url: str, repeat: int) -> dict[str, Any]:
         }
     finally:
         eng.db.dispose()
+
+
+def commit_floor_ms(url: str, repeat: int) -> float:
+    """Median time of the smallest durable transaction (one-row INSERT, COMMIT) on ``url``.
+
+    Every step of a dossier is one such commit at least, and the database waits for its
+    log to reach the disk before answering: this is the floor a step cannot go under.
+    """
+    table = Table("bench_commit_floor", MetaData(), Column("id", Integer, primary_key=True))
+    eng = create_engine(url)
+    try:
+        table.create(eng)
+        with eng.connect() as conn:
+
+            def one() -> None:
+                conn.execute(insert(table).values())
+                conn.commit()
+
+            one()
+            return median_ms(one, repeat)
+    finally:
+        table.drop(eng, checkfirst=True)
+        eng.dispose()

@@ -49,7 +49,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 #: Engine stages whose inclusive time is reported per step: (label, file suffix, function).
 STAGES: tuple[tuple[str, str, str], ...] = (
     ("run_step (a whole completion)", "engine/steps.py", "run_step"),
-    ("load dossier + state (_context)", "engine/steps.py", "_context"),
+    ("lock + load dossier, state (_locked_context)", "engine/steps.py", "_locked_context"),
+    ("open task rows (read once)", "engine/steps.py", "open_rows"),
     ("load_state (deserialise)", "engine/state.py", "load_state"),
     ("save_state (prune + serialise)", "engine/state.py", "save_state"),
     ("advance (Spiff engine steps)", "engine/steps.py", "advance"),
@@ -59,12 +60,11 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("lifecycle.update_status", "engine/lifecycle.py", "update_status"),
     ("_validate_form", "engine/task_actions.py", "_validate_form"),
     ("  forms.registry.load_form", "forms/registry.py", "load_form"),
-    ("drop_task_timers", "engine/steps.py", "drop_task_timers"),
+    ("write_timers (one DELETE + one INSERT)", "engine/steps.py", "write_timers"),
     ("audit.record", "engine/audit.py", "record"),
     ("submit (whole)", "engine/runtime.py", "submit"),
     ("  next_dossier_code", "engine/codes.py", "next_dossier_code"),
     ("list_tasks (whole)", "engine/queries.py", "list_tasks"),
-    ("task (row lookup before a step)", "engine/queries.py", "task"),
     ("Session commit", "sqlalchemy/orm/session.py", "commit"),
 )
 
@@ -73,19 +73,20 @@ STAGES: tuple[tuple[str, str, str], ...] = (
 TIMED: tuple[tuple[str, str, str], ...] = (
     ("submit", "engine.runtime:Engine", "submit"),
     ("list_tasks", "engine.queries:Queries", "list_tasks"),
-    ("task row lookup before a step", "engine.queries:Queries", "task"),
     ("run_step (whole completion)", "engine.steps", "run_step"),
-    ("load dossier, model, state rows (_context)", "engine.steps", "_context"),
+    ("lock + load dossier, model, state (_locked_context)", "engine.steps", "_locked_context"),
+    ("open task rows (read once per step)", "engine.steps:StepContext", "open_rows"),
     ("load_state", "engine.steps", "load_state"),
     ("form validation", "engine.task_actions:TaskActions", "_validate_form"),
     ("advance (Spiff engine steps)", "engine.steps:StepContext", "advance"),
-    ("drop_task_timers", "engine.steps:StepContext", "drop_task_timers"),
+    ("write_timers", "engine.steps:StepContext", "write_timers"),
     ("finish_step", "engine.steps", "finish_step"),
     ("task_sync.sync", "engine.steps", "sync"),
     ("_sync_bpmn_timers", "engine.task_sync", "_sync_bpmn_timers"),
     ("step_deadline (calendar)", "engine.steps:StepContext", "step_deadline"),
     ("lifecycle.update_status", "engine.lifecycle:Lifecycle", "update_status"),
     ("save_state", "engine.steps", "save_state"),
+    ("sync_messages", "engine.steps", "sync_messages"),
     ("transaction commit", "sqlalchemy.orm.session:SessionTransaction", "commit"),
 )
 

@@ -82,10 +82,15 @@ def schema_of(url: str) -> str | None:
     )
 
 
+def open_engine(url: str) -> tuple[Engine, ManualClock]:
+    """An engine on a database ``make_engine`` has set up (what each parallel process opens)."""
+    clock = ManualClock(START)
+    return Engine(load({"database_url": url, "executor": "inprocess"}), clock=clock), clock
+
+
 def make_engine(url: str) -> tuple[Engine, ManualClock]:
     """Build an engine with schema, agency, officers and the template deployed."""
-    clock = ManualClock(START)
-    eng = Engine(load({"database_url": url, "executor": "inprocess"}), clock=clock)
+    eng, clock = open_engine(url)
     eng.create_schema()
     eng.ensure_agency(AGENCY, "UBND tỉnh")
     for username, role in USERS:

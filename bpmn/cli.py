@@ -1,7 +1,8 @@
 """``lienthong catalog …``: import, validate, show and search the procedure catalogue.
 
 Registered under the ``lienthong.cli`` entry-point group as ``catalog``. Bad input ends with
-a one-line message and exit code 2, never a traceback.
+``error: …`` on one line and exit status 1, as every ``lienthong`` command does (Click's own
+usage errors exit 2); never a traceback.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from engine.errors import LienThongError
+from engine.errors import InvalidInput, LienThongError
 
 _DIR_OPTION = click.option(
     "--dir",
@@ -31,7 +32,7 @@ def _clean_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except LienThongError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+            sys.exit(1)
 
     return wrapper
 
@@ -101,13 +102,38 @@ def validate_cmd(catalog_dir: Path | None, jobs: int | None) -> None:
 
     store = _store(catalog_dir)
     if not store.codes():
-        raise click.ClickException(f"no procedures in catalogue {store.root}")
+        raise InvalidInput(f"no procedures in catalogue {store.root}")
     result = validate_catalog(store, jobs=jobs)
     for check in result.checks:
         for severity, element, code, message in check.findings:
             click.echo(f"{check.code} {severity} {element or '-'} {code}: {message}")
     click.echo(result.summary_line())
     sys.exit(1 if result.errors else 0)
+
+
+@catalog.command("deploy")
+@click.argument("codes", nargs=-1)
+@_DIR_OPTION
+@click.option("--actor", default="catalog", show_default=True, help="Recorded as the deployer.")
+@click.pass_context
+@_clean_errors
+def deploy_cmd(
+    ctx: click.Context, codes: tuple[str, ...], catalog_dir: Path | None, actor: str
+) -> None:
+    """Deploy the models of every procedure (or CODES) to the engine's database."""
+    from bpmn.catalog.deploy import deploy_catalog
+    from engine.cli_common import open_engine
+
+    store = _store(catalog_dir)
+    if not store.codes():
+        raise InvalidInput(f"no procedures in catalogue {store.root}")
+    report = deploy_catalog(open_engine(ctx), store, actor=actor, codes=codes or None)
+    for code, message in report.failed:
+        click.echo(f"{code} failed: {message}")
+    for code in report.no_deadline:
+        click.echo(f"{code} deployed without a deadline: the engine's clock cannot keep its unit")
+    click.echo(report.summary_line())
+    sys.exit(1 if report.failed else 0)
 
 
 @catalog.command("show")

@@ -31,7 +31,9 @@ PARTNER_OPERATIONS: dict[str, tuple[str, str, dict[str, str]]] = {
     "land": ("land.lookup_parcel", "check", {}),
     "business_registration": ("business.lookup_enterprise", "check", {}),
     "business": ("business.lookup_enterprise", "check", {}),
-    "judicial_records": ("judicial_records.lookup_record", "check", {}),
+    "judicial_records": (
+        "judicial_records.lookup_record", "check", {"personal_id": 'applicant["cccd"]'}
+    ),
     "social_insurance": ("social_insurance.issue_child_health_card", "notify", {}),
     "tax": ("tax.land_obligations", "notify", {}),
 }

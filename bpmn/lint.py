@@ -159,8 +159,7 @@ def _spiff(tree, chosen: str | None) -> list[Finding]:
     parser = SpiffBpmnParser()
     try:
         parser.add_bpmn_xml(copy.deepcopy(tree), filename="model.bpmn")
-        if chosen is not None:
-            parser.get_spec(chosen)
+        if chosen is not None:  # parses the process (get_spec) and what it calls, once
             parser.get_subprocess_specs(chosen)
     except SpiffWorkflowException as exc:
         element_id = getattr(exc, "id", None) or None

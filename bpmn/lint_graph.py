@@ -30,7 +30,9 @@ LT_SHARE = "{urn:lienthong:bpmn:1}deadlineShare"
 
 
 def local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    """Return the tag without its namespace ("" for comments and processing instructions)."""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
 class FlowGraph:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from bpmn.lint import NS, Finding, error, warning
+from bpmn.lint import BPMN_NS, NS, Finding, error, warning
 from bpmn.lint_graph import GATEWAYS, graph_rules, local
+from engine.working_timers import read_working_time
 
 LT = "urn:lienthong:bpmn:1"
 ROLES = frozenset({"one_stop_officer", "specialist", "head_of_unit", "leader", "citizen", "system"})
 ACTIONS = frozenset({"supplement", "refuse", "forward"})
+SUBPROCESSES = ("subProcess", "transaction", "adHocSubProcess")
 UNSUPPORTED = {
     "complexGateway": "complex gateways cannot be run by the engine; use exclusive, inclusive "
     "or parallel gateways",
@@ -36,7 +38,7 @@ def product_rules(
     for rule in (_unsupported, _lanes, _gateways, _attributes, _code):
         findings += rule(tree, process)
     findings += _service_tasks(process, known_operations)
-    findings += _forms(process, form_exists)
+    findings += _forms(process, form_exists, known_operations)
     findings += graph_rules(process)
     return findings
 
@@ -73,20 +75,20 @@ def lanes_by_node(tree) -> dict[str, object]:
     for ref in tree.iterfind(".//bpmn:flowNodeRef", NS):
         if ref.text and ref.text.strip():
             own.setdefault(ref.text.strip(), ref.getparent())
+    inherited: dict[str, object] = {}  # inside a laned subprocess: the outermost one's lane
+    for container in tree.iter(*(f"{{{BPMN_NS}}}{t}" for t in SUBPROCESSES)):
+        lane = own.get(container.get("id"))
+        if lane is None:
+            continue
+        for el in container.iterdescendants():
+            nid = el.get("id") if isinstance(el.tag, str) else None
+            if nid and nid not in inherited:
+                inherited[nid] = lane
     effective = {}
     for el in tree.iter():
         nid = el.get("id") if isinstance(el.tag, str) else None
-        if not nid:
-            continue
-        lane = None
-        for anc in reversed(list(el.iterancestors())):
-            if (
-                local(anc) in ("subProcess", "transaction", "adHocSubProcess")
-                and anc.get("id") in own
-            ):
-                lane = own[anc.get("id")]
-                break
-        effective[nid] = lane if lane is not None else own.get(nid)
+        if nid:
+            effective[nid] = inherited[nid] if nid in inherited else own.get(nid)
     return effective
 
 
@@ -154,12 +156,19 @@ def _condition(flow) -> str:
 
 
 def _attributes(tree, process) -> list[Finding]:
-    """Check `lt:deadlineShare` and `lt:actions` values; warn on user tasks without a share."""
+    """Check `lt:deadlineShare`, `lt:actions` and working-time timer values; warn on user tasks
+    without a share."""
     findings = []
     for el in process.iter():
         if not isinstance(el.tag, str):
             continue
         eid, share = el.get("id"), el.get(f"{{{LT}}}deadlineShare")
+        if local(el) != "timerEventDefinition":  # read with its event, reported once
+            try:
+                read_working_time(el)
+            except ValueError as exc:
+                vi = "Thời lượng hẹn giờ theo ngày/giờ làm việc không hợp lệ"
+                findings.append(error(eid, "E-TIMER-WORKING", f"{eid!r}: {exc}", vi))
         if share is not None:
             try:
                 ok = 0.0 <= float(share) <= 1.0
@@ -226,8 +235,11 @@ def _service_tasks(process, known_operations: set[str] | None) -> list[Finding]:
     return findings
 
 
-def _forms(process, form_exists: Callable[[str], bool] | None) -> list[Finding]:
+def _forms(
+    process, form_exists: Callable[[str], bool] | None, known_operations: set[str] | None
+) -> list[Finding]:
     from engine.errors import LienThongError
+    from forms.prefill import prefill_sources
     from forms.registry import load_form
 
     findings = []
@@ -241,11 +253,18 @@ def _forms(process, form_exists: Callable[[str], bool] | None) -> list[Finding]:
                                   "Biểu mẫu không tồn tại"))  # fmt: skip
             continue
         try:
-            load_form(form_id)
+            form = load_form(form_id)
         except LienThongError as exc:
             if exc.code != "not_found":  # found only by the caller's own lookup: fine
                 findings.append(error(tid, "E-FORM-INVALID", f"form {form_id!r}: {exc}",
                                       "Biểu mẫu không hợp lệ"))  # fmt: skip
+            continue
+        for source in prefill_sources(form) if known_operations is not None else ():
+            if source.operation not in known_operations:
+                findings.append(error(tid, "E-PREFILL-OPERATION", f"form {form_id!r}: field "
+                                      f"{source.field!r} prefills from {source.operation!r}, "
+                                      "which no registered adapter offers",
+                                      "Nguồn điền sẵn chưa được đăng ký"))  # fmt: skip
     return findings
 
 

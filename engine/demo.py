@@ -69,6 +69,8 @@ class DemoWorld:
     agencies: tuple[DemoAgency, ...]
     users: tuple[DemoUser, ...]
     procedures: tuple[DemoProcedure, ...]
+    #: Password every demo officer gets when seeded without one (see docs/cli.md).
+    password: str = ""
     _officers: dict[tuple[str, str], str] = field(default_factory=dict, compare=False)
 
     def officer(self, role: str | None, agency_code: str | None) -> str:
@@ -83,6 +85,7 @@ def load_world(path: Path = SEED_FILE) -> DemoWorld:
         agencies = tuple(_agency(a) for a in raw["agencies"])
         procedures = tuple(_procedure(p) for p in raw["procedures"])
         names = list(raw["names"])
+        password = str(raw.get("password", ""))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
         raise InvalidInput(f"demo data {path} is unreadable: {exc}") from exc
     users: list[DemoUser] = []
@@ -92,7 +95,7 @@ def load_world(path: Path = SEED_FILE) -> DemoWorld:
             full_name = names[len(users) % len(names)]
             users.append(DemoUser(username, full_name, agency.code, (role,)))
     officers = {(u.roles[0], u.agency_code): u.username for u in users}
-    return DemoWorld(agencies, tuple(users), procedures, officers)
+    return DemoWorld(agencies, tuple(users), procedures, password, officers)
 
 
 def template_bytes() -> bytes:
@@ -109,6 +112,9 @@ def seed(engine: Engine, world: DemoWorld | None = None) -> dict[str, Any]:
         )
     for user in world.users:
         engine.ensure_user(user.username, user.full_name, user.agency_code, list(user.roles))
+        account = engine.account(user.username)
+        if world.password and account is not None and not account.has_password:
+            engine.set_password(user.username, world.password, actor=ACTOR)
     bpmn = template_bytes()
     versions = {}
     for proc in world.procedures:
@@ -124,6 +130,9 @@ def seed(engine: Engine, world: DemoWorld | None = None) -> dict[str, Any]:
             note="demo seed: standard one-stop template",
         )
         versions[proc.code] = version.version
+    from .demo_flows import deploy_flows
+
+    versions.update(deploy_flows(engine, SEED_FILE, actor=ACTOR))
     return {
         "agencies": len(world.agencies),
         "users": len(world.users),

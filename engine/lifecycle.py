@@ -7,9 +7,9 @@ Supplementation pauses the clock; the due date moves by the working time spent w
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from .models import TaskRow, Timer
 
@@ -43,14 +43,8 @@ class Lifecycle:
             d.status = "settled"
             if d.settled_at is None:
                 d.settled_at = ctx.now
-                ctx.session.execute(
-                    update(Timer)
-                    .where(
-                        Timer.dossier_id == d.id,
-                        Timer.kind == "dossier_late",
-                        Timer.fired_at.is_(None),
-                    )
-                    .values(fired_at=ctx.now)
+                _timers_sql(ctx).execute(
+                    _FIRE_DOSSIER_LATE, {"dossier_of": d.id, "fire_at": ctx.now}
                 )
         elif d.step_count > 0:
             d.status = "in_process"
@@ -71,19 +65,13 @@ class Lifecycle:
         old_due = d.due_at
         if d.due_at is not None:
             d.due_at = cal.add_working_seconds(d.due_at, waited)
-            ctx.session.execute(
-                update(Timer)
-                .where(
-                    Timer.dossier_id == d.id, Timer.kind == "dossier_late", Timer.fired_at.is_(None)
-                )
-                .values(due_at=d.due_at)
+            moved = (
+                _timers_sql(ctx)
+                .execute(_MOVE_DOSSIER_LATE, {"dossier_of": d.id, "new_due": d.due_at})
+                .rowcount
             )
-            if not ctx.session.execute(
-                select(Timer.id).where(
-                    Timer.dossier_id == d.id, Timer.kind == "dossier_late", Timer.fired_at.is_(None)
-                )
-            ).first():
-                ctx.session.add(Timer(dossier_id=d.id, kind="dossier_late", due_at=d.due_at))
+            if not moved:
+                ctx.add_timer("dossier_late", d.due_at)
         d.paused_seconds += waited
         d.paused_at = None
         ctx.audit(
@@ -94,6 +82,9 @@ class Lifecycle:
         )
 
     def _open(self, ctx: StepContext) -> list[TaskRow]:
+        """The rows open after this step: the sync already knows them, else ask the database."""
+        if ctx.synced is not None:
+            return ctx.synced.open_rows
         ctx.session.flush()
         return list(
             ctx.session.execute(
@@ -102,11 +93,36 @@ class Lifecycle:
         )
 
     def _clear_timers(self, ctx: StepContext) -> None:
-        ctx.session.execute(
-            update(Timer)
-            .where(Timer.dossier_id == ctx.dossier.id, Timer.fired_at.is_(None))
-            .values(fired_at=ctx.now)
-        )
+        _timers_sql(ctx).execute(_FIRE_ALL, {"dossier_of": ctx.dossier.id, "fire_at": ctx.now})
+
+
+_TIMERS = Timer.__table__
+_FIRE_ALL = (
+    update(_TIMERS)
+    .where(_TIMERS.c.dossier_id == bindparam("dossier_of"), _TIMERS.c.fired_at.is_(None))
+    .values(fired_at=bindparam("fire_at"))
+)
+_FIRE_DOSSIER_LATE = _FIRE_ALL.where(_TIMERS.c.kind == "dossier_late")
+_MOVE_DOSSIER_LATE = (
+    update(_TIMERS)
+    .where(
+        _TIMERS.c.dossier_id == bindparam("dossier_of"),
+        _TIMERS.c.kind == "dossier_late",
+        _TIMERS.c.fired_at.is_(None),
+    )
+    .values(due_at=bindparam("new_due"))
+)
+
+
+def _timers_sql(ctx: StepContext) -> Any:
+    """The connection for Core timer statements, with the step's queued timers written first.
+
+    Timers this step created must be in the table before a statement that fires them.
+    """
+    ctx.write_timers()
+    if any(isinstance(obj, Timer) for obj in ctx.session.new):
+        ctx.session.flush()
+    return ctx.session.connection()
 
 
 def _iso(value) -> str | None:  # noqa: ANN001

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 
 from .jsonutil import jsonable
 from .models import Message, MessageWait
+from .service_jobs import AlreadyDone
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -47,20 +48,16 @@ def sync_messages(ctx: StepContext) -> list[int]:
         session.add(msg)
         thrown.append(msg)
         ctx.audit("message_sent", message=definition.name)
-    session.execute(delete(MessageWait).where(MessageWait.dossier_id == ctx.dossier.id))
-    waits = []
-    for pending in wf.waiting_events():
-        if "Message" not in pending.event_type:
-            continue
-        waits.append(pending.name)
-        session.add(
-            MessageWait(
-                dossier_id=ctx.dossier.id,
-                name=pending.name,
-                correlation=jsonable(pending.correlations or {}),
-            )
-        )
-    session.flush()
+    now_waiting = waiting_messages(wf)
+    before = ctx.message_waits_before
+    if now_waiting != before:  # rewrite the wait rows only when the waits changed
+        if before is None or before:
+            session.execute(delete(MessageWait).where(MessageWait.dossier_id == ctx.dossier.id))
+        for name, correlation in now_waiting:
+            session.add(MessageWait(dossier_id=ctx.dossier.id, name=name, correlation=correlation))
+    waits = [name for name, _correlation in now_waiting]
+    if thrown:
+        session.flush()
     ids = [m.id for m in thrown]
     if waits:  # messages that arrived before this dossier was ready for them
         ids += list(
@@ -69,6 +66,15 @@ def sync_messages(ctx: StepContext) -> list[int]:
             ).scalars()
         )
     return ids
+
+
+def waiting_messages(workflow: Any) -> list[tuple[str, Any]]:
+    """The messages a workflow waits for, as (name, correlation) pairs in a stable order."""
+    return [
+        (pending.name, jsonable(pending.correlations or {}))
+        for pending in workflow.waiting_events()
+        if "Message" in pending.event_type
+    ]
 
 
 class Messages:
@@ -115,8 +121,11 @@ class Messages:
                 report["ambiguous"] += 1
                 self._mark_ambiguous(msg.id, targets)
                 continue
-            if self._step(targets[0], "system", lambda ctx, m=msg.id: _deliver(ctx, m)):
-                report["delivered"] += 1
+            try:
+                if self._step(targets[0], "system", lambda ctx, m=msg.id: _deliver(ctx, m)):
+                    report["delivered"] += 1
+            except AlreadyDone:
+                report["already_delivered"] = report.get("already_delivered", 0) + 1
 
     def _recipients(self: Engine, s: Any, msg: Message) -> list[int]:
         waits = s.execute(select(MessageWait).where(MessageWait.name == msg.name)).scalars()
@@ -140,7 +149,7 @@ class Messages:
 def _deliver(ctx: StepContext, message_id: int) -> bool:
     msg = ctx.session.get(Message, message_id)
     if msg is None or msg.state != "pending":
-        return False  # delivered by someone else meanwhile
+        raise AlreadyDone("delivered")  # by someone else meanwhile: leave no trace
     # Models are parsed with the Spiff dialect, whose definitions only match their own class.
     event = BpmnEvent(SpiffMessageEventDefinition(msg.name), msg.payload, msg.correlation)
     try:

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from engine.errors import InvalidModel
 from engine.expressions import check as check_expression
 from engine.sandbox import check_script
+from engine.working_timers import read_working_time
 from engine.xml_safety import BPMN_MODEL_NS, DEFAULT_MAX_BYTES, parse_xml
 
 LT_NS = "urn:lienthong:bpmn:1"
@@ -50,6 +51,9 @@ class ElementInfo:
     deadline_share: float | None
     actions: tuple[str, ...]
     operation: str | None  # adapter operation ("adapter.operation") for service tasks
+    #: `lt:workingDays`/`lt:workingHours` of a timer event (`engine.working_timers`).
+    timer_amount: float | None = None
+    timer_unit: str | None = None
 
 
 @dataclass
@@ -218,6 +222,13 @@ def _element(node, task_spec, lanes: dict[str, LaneInfo], filename: str) -> Elem
             f"(known: {', '.join(sorted(ACTIONS))})",
             [{"element_id": bpmn_id, "message": f"unknown actions {unknown}"}],
         )
+    try:
+        working = read_working_time(node)
+    except ValueError as exc:
+        raise InvalidModel(
+            f"{filename}: element {bpmn_id!r}: {exc}",
+            [{"element_id": bpmn_id, "message": str(exc)}],
+        ) from None
     return ElementInfo(
         bpmn_id=bpmn_id,
         kind=etree.QName(node).localname,
@@ -227,6 +238,8 @@ def _element(node, task_spec, lanes: dict[str, LaneInfo], filename: str) -> Elem
         deadline_share=deadline_share,
         actions=actions,
         operation=getattr(task_spec, "operation_name", None),
+        timer_amount=working.amount if working else None,
+        timer_unit=working.unit if working else None,
     )
 
 

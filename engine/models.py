@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 
@@ -127,6 +128,31 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossiers_status_due", "status", "due_at"),
         Index("ix_dossiers_agency_status", "agency_code", "status"),
+        # the dashboard's period queries (engine/metrics.py): on PostgreSQL they cover the
+        # columns the figures group and test, so a period is counted from the index alone
+        Index(
+            "ix_dossiers_received_at",
+            "received_at",
+            # finished_at: the dossiers the summary does not hold are told apart in the index
+            postgresql_include=["agency_code", "procedure_code", "channel", "id", "finished_at"],
+        ),
+        Index(
+            "ix_dossiers_settled_at",
+            "settled_at",
+            postgresql_include=["agency_code", "procedure_code", "due_at", "finished_at"],
+        ),
+        Index(
+            "ix_dossiers_finished_at",
+            "finished_at",
+            postgresql_include=["agency_code", "procedure_code", "outcome", "settled_at"],
+        ),
+        Index(  # the dossiers still open: the dashboard's "in process" and late lists
+            "ix_dossiers_open",
+            "agency_code",
+            "procedure_code",
+            postgresql_where=text("settled_at IS NULL AND finished_at IS NULL"),
+            sqlite_where=text("settled_at IS NULL AND finished_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -149,6 +175,9 @@ class Dossier(Base):
     step_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(80))
     parent_dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    # What the portal and the citizen were last told (engine.status_events compares against it).
+    notified_status: Mapped[str | None] = mapped_column(String(30))
+    notified_due_at: Mapped[datetime | None]
 
 
 class WorkflowState(Base):
@@ -164,8 +193,20 @@ class TaskRow(Base):
 
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_open_role", "state", "agency_code", "role", "due_at"),
-        Index("ix_tasks_assignee", "assignee", "state"),
+        # id and dossier_id ride along (PostgreSQL INCLUDE): task-board pages stay index-only.
+        Index(
+            "ix_tasks_open_role",
+            "state",
+            "agency_code",
+            "role",
+            "due_at",
+            postgresql_include=["dossier_id", "id"],
+        ),
+        # the dashboard: supplementation counts and per-step waits by period (engine/metrics*)
+        Index("ix_tasks_action_completed", "action", "completed_at"),
+        Index("ix_tasks_procedure_completed", "procedure_code", "completed_at"),
+        Index("ix_tasks_assignee", "assignee", "state", "due_at"),  # "my tasks" by due date
+        Index("ix_tasks_escalated", "state", "agency_code", "escalated_at"),  # the bell
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
@@ -217,11 +258,162 @@ class Document(Base):
 class DossierDocument(Base):
     __tablename__ = "dossier_documents"
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    # indexed for the dashboard's reuse count (the same document in an earlier dossier)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id"), primary_key=True, index=True
+    )
     kind: Mapped[str] = mapped_column(String(80), primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     attached_at: Mapped[datetime]
     attached_by: Mapped[str] = mapped_column(String(80))
+
+
+class ModelDraft(Base):
+    """A designer's model in progress: kept with its lint findings until it is deployed.
+
+    A draft with errors may be saved (work in progress) but not deployed
+    (``engine.model_versions``). ``base_version_id`` is the version it was edited from, so
+    the studio can show what the draft changes.
+    """
+
+    __tablename__ = "model_drafts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+    bpmn_xml: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    findings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    forms: Mapped[dict[str, Any]] = mapped_column(default=dict)  # form id → {"schema", "ui"}
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(12), default="draft")  # draft | deployed | discarded
+    note: Mapped[str] = mapped_column(Text, default="")
+    saved_at: Mapped[datetime]
+    saved_by: Mapped[str] = mapped_column(String(80))
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+
+
+class ModelScenario(Base):
+    """A saved test scenario of a procedure: the steps, data and outcome a draft must give.
+
+    The designer studio replays every scenario of the procedure on a draft in a sandbox
+    (``engine.model_sandbox``) before it is deployed.
+    """
+
+    __tablename__ = "model_scenarios"
+    __table_args__ = (UniqueConstraint("procedure_code", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{step, data, action}]
+    applicant: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    form_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    expect_status: Mapped[str | None] = mapped_column(String(30))
+    saved_at: Mapped[datetime]
+    saved_by: Mapped[str] = mapped_column(String(80))
+
+
+class DossierReuse(Base):
+    """Data or a document a dossier took from a registry instead of asking the applicant.
+
+    One row per dossier and target, written when the officer confirms a prefill
+    (``Engine.record_reuse``): ``kind`` is ``document`` (a required document the registry
+    holds, not asked for) or ``field`` (a form value filled from the registry). Counting
+    reused documents is ``COUNT(*) WHERE kind = 'document'`` (see ``engine/reuse.py``).
+    """
+
+    __tablename__ = "dossier_reuse"
+    __table_args__ = (UniqueConstraint("dossier_id", "kind", "target"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # document | field
+    target: Mapped[str] = mapped_column(String(200))  # form path: documents.doc_05
+    label: Mapped[str] = mapped_column(Text, default="")  # the document's title or field label
+    operation: Mapped[str] = mapped_column(String(120))  # population.lookup_citizen
+    reference: Mapped[str] = mapped_column(String(120), default="")  # masked key looked up
+    recorded_at: Mapped[datetime] = mapped_column(index=True)
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class Rating(Base):
+    """A citizen's rating of a dossier (1–5): the satisfaction group of the dashboard's index.
+
+    Written by the citizen pages (and by officers recording a counter survey); read by
+    ``engine.metrics``. One rating per dossier: a second one replaces nothing, it is refused.
+    """
+
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    score: Mapped[int] = mapped_column(Integer)  # 1 (very unsatisfied) … 5 (very satisfied)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20), default="online")  # online | counter | sms
+    rated_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class _MetricsCounts:
+    """The summary's key and counts, shared by the per-day and the per-month tables."""
+
+    day: Mapped[date] = mapped_column(primary_key=True)  # the month's first day in months
+    agency_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    settled: Mapped[int] = mapped_column(Integer, default=0)
+    settled_early: Mapped[int] = mapped_column(Integer, default=0)
+    settled_late: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+    digitised_dossiers: Mapped[int] = mapped_column(Integer, default=0)
+    kept_documents: Mapped[int] = mapped_column(Integer, default=0)
+    registry_documents: Mapped[int] = mapped_column(Integer, default=0)
+    prefilled_fields: Mapped[int] = mapped_column(Integer, default=0)
+    reusing_dossiers: Mapped[int] = mapped_column(Integer, default=0)
+    fee_dossiers: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    ratings: Mapped[int] = mapped_column(Integer, default=0)  # on the day of the rating
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)
+    satisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricsDay(_MetricsCounts, Base):
+    """The dashboard's figures of the dossiers finished before the watermark, per local day.
+
+    A finished dossier no longer changes, so its receipt, result and finish are counted once
+    here (each on its own local day) and the period queries read these rows instead of
+    rescanning history; ``engine.metrics_summary`` fills them and keeps them exact.
+    """
+
+    __tablename__ = "metrics_days"
+
+
+class MetricsMonth(_MetricsCounts, Base):
+    """The same figures per local month (a day's rows are sparse: a year would be ~10⁶ rows)."""
+
+    __tablename__ = "metrics_months"
+
+
+class MetricsWatermark(Base):
+    """One row: dossiers finished before ``upto`` (a local midnight) are in ``metrics_days``."""
+
+    __tablename__ = "metrics_watermark"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    upto: Mapped[datetime]
+    zone: Mapped[str] = mapped_column(String(64))  # the zone the days are local to
+
+
+class SavedFilter(Base):
+    """A task-board filter an officer saved under a name of their own (the query string)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("username", "name"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    query: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
 
 
 class Message(Base):
@@ -290,6 +482,9 @@ class ServiceJob(Base):
     )  # pending|done|failed|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
+    #: Last time the job was handed to the broker or picked up by a worker; the sweeper
+    #: republishes a due job left untouched longer than ``sweep_grace_s`` (engine.sweeper).
+    dispatched_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
@@ -308,3 +503,113 @@ class ServiceCall(Base):
     duration_ms: Mapped[float] = mapped_column(Float)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime]
+
+
+class ApiClient(Base):
+    """An integrator (the national portal, a ministry system) calling the REST API.
+
+    Only the SHA-256 of the token's secret is kept; ``scopes`` name the operations allowed
+    and ``agencies`` the agencies whose dossiers it may touch (empty: every agency).
+    """
+
+    __tablename__ = "api_clients"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    token_prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[Any]] = mapped_column(default=list)
+    agencies: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(80))
+    revoked_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a client's write under one Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("client", "key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    client: Mapped[str] = mapped_column(String(120))  # api client name, or citizen:<id>
+    key: Mapped[str] = mapped_column(String(120))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id"))
+    created_at: Mapped[datetime]
+
+
+class PortalOutbox(Base):
+    """A dossier status change to push to the national portal, written in the step's transaction."""
+
+    __tablename__ = "portal_outbox"
+    __table_args__ = (Index("ix_portal_outbox_pending", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    ack: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    """An email or SMS to the applicant about their dossier, kept on the dossier's record."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_pending", "state", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    event: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    recipient: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class FeePayment(Base):
+    """A fee owed on a dossier and how it was paid: the dashboard's online-payment share.
+
+    ``state``: unpaid → pending (sent to the gateway) → paid | failed (a failed one may be
+    paid later). ``channel`` is ``online`` for the gateway, ``counter`` for cash at the desk.
+    """
+
+    __tablename__ = "fee_payments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    amount: Mapped[int] = mapped_column(BigInteger)  # VND
+    description: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(12), default="unpaid")
+    channel: Mapped[str | None] = mapped_column(String(10))
+    gateway_ref: Mapped[str | None] = mapped_column(String(80), unique=True)
+    attempt_key: Mapped[str | None] = mapped_column(String(40))  # idempotency key of the attempt
+    pay_url: Mapped[str | None] = mapped_column(Text)
+    transaction_id: Mapped[str | None] = mapped_column(String(80))
+    duplicate_payments: Mapped[int] = mapped_column(Integer, default=0)  # paid twice: refund
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+
+
+class PaymentEvent(Base):
+    """One signed gateway callback, kept once: a replayed callback finds its row and stops."""
+
+    __tablename__ = "payment_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(80), unique=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("fee_payments.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # paid | failed
+    effect: Mapped[str] = mapped_column(String(20))  # applied | ignored | duplicate
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]

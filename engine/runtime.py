@@ -14,11 +14,15 @@ from uuid import UUID
 
 from sqlalchemy import select, update
 
-from . import audit
+from . import audit, metrics_summary  # noqa: F401  (the summary's flush hook)
+from .accounts import Accounts
+from .analysis import DossierAnalysis
 from .calendar import WorkCalendar
 from .clock import Clock, SystemClock
 from .codes import next_dossier_code
+from .data_access import DataAccessLog
 from .db import Database
+from .directory import Directory
 from .errors import (
     InvalidInput,
     NotAllowed,
@@ -27,6 +31,7 @@ from .errors import (
     UnknownProcedure,
 )
 from .executor import Executor, make_executor
+from .lane_agencies import LaneAgencies
 from .lifecycle import SUPPLEMENT_TASKS, Lifecycle
 from .messages import Messages
 from .model_parser import parse_model
@@ -41,7 +46,10 @@ from .models import (
     Timer,
     User,
 )
+from .officer_desk import OfficerDesk
+from .public_status import PublicLookup
 from .queries import Queries
+from .reuse import Reuse
 from .script_engine import LienThongScriptEngine
 from .service_jobs import ServiceJobs
 from .settings import Settings, load
@@ -54,7 +62,21 @@ CHANNELS = ("counter", "online", "post")
 SYSTEM = "system"
 
 
-class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
+class Engine(
+    TaskActions,
+    Queries,
+    Ticks,
+    ServiceJobs,
+    Messages,
+    Accounts,
+    DataAccessLog,
+    Directory,
+    PublicLookup,
+    OfficerDesk,
+    LaneAgencies,
+    DossierAnalysis,
+    Reuse,
+):
     """A LiênThông engine bound to one database, clock and calendar."""
 
     def __init__(
@@ -247,7 +269,12 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
         now = received_at or self.clock.now()
         data = dict(data or {})
         with self.db.write() as s:
-            proc = s.get(Procedure, procedure_code)
+            found = s.execute(
+                select(Procedure, ProcessVersion.content_hash, ProcessVersion.process_id)
+                .outerjoin(ProcessVersion, ProcessVersion.id == Procedure.current_version_id)
+                .where(Procedure.code == procedure_code)
+            ).first()
+            proc = found[0] if found is not None else None
             if proc is None or proc.current_version_id is None:
                 raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
             if proc.mode == "info":
@@ -255,8 +282,7 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             agency = agency_code or proc.agency_code or self.settings.default_agency
             if s.get(Agency, agency) is None:
                 raise InvalidInput(f"unknown agency {agency}", {"agency_code": ["unknown"]})
-            version = s.get(ProcessVersion, proc.current_version_id)
-            model = self.models.get(s, version)
+            model = self.models.get_by_key(s, proc.current_version_id, found[1], found[2])
             due = None
             if proc.deadline_amount is not None:
                 due = self.calendar.due_date(
@@ -265,7 +291,7 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             dossier = Dossier(
                 code=next_dossier_code(s, agency, now),
                 procedure_code=proc.code,
-                version_id=version.id,
+                version_id=proc.current_version_id,
                 agency_code=agency,
                 status="received",
                 channel=channel,
@@ -275,7 +301,7 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
                 due_at=due,
                 paused_seconds=0.0,
                 late=False,
-                lock_version=0,
+                lock_version=1,  # the submit is its first step (written with the INSERT)
                 step_count=0,
                 created_by=actor,
             )
@@ -289,7 +315,7 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             workflow.task_tree.data.update(self._base_data(dossier), applicant=applicant, form=data)
             ctx = StepContext(self, s, dossier, proc, model, workflow, actor, now)
             if due is not None:
-                s.add(Timer(dossier_id=dossier.id, kind="dossier_late", due_at=due))
+                ctx.add_timer("dossier_late", due)
             ctx.audit(
                 "submit", to_state="received", channel=channel, due=due.isoformat() if due else None
             )
@@ -310,8 +336,11 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
             return self._find_dossier(s, ref)
 
     def _find_dossier(self, s: Any, ref: str | int) -> Dossier:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-            d = s.get(Dossier, int(ref))
+        if isinstance(ref, str) and ref.isascii() and ref.isdigit():
+            ref = int(ref)
+        if isinstance(ref, int):
+            # ids are 64-bit: a longer number (say, fuzzed into a URL) names no dossier
+            d = s.get(Dossier, ref) if 0 < ref < 2**63 else None
         else:
             d = s.execute(select(Dossier).where(Dossier.code == ref)).scalar_one_or_none()
         if d is None:
@@ -343,14 +372,19 @@ class Engine(TaskActions, Queries, Ticks, ServiceJobs, Messages):
 
         return run_step(self, d.id, actor, act)
 
-    def _user(self, s: Any, username: str) -> User:
-        user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    def _user(self, s: Any, username: str, known: User | None = None) -> User:
+        if known is not None and known.username == username:
+            user: User | None = known  # read with the step's lock: no second query
+        else:
+            user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None or not user.active:
             raise NotAllowed(f"unknown or inactive user {username!r}")
         return user
 
-    def _check_can_work(self, s: Any, row: TaskRow, username: str) -> None:
-        user = self._user(s, username)
+    def _check_can_work(
+        self, s: Any, row: TaskRow, username: str, known: User | None = None
+    ) -> None:
+        user = self._user(s, username, known)
         if row.assignee and row.assignee != username:
             raise NotAllowed(f"task {row.id} is claimed by {row.assignee}")
         if "admin" in user.roles:

@@ -17,23 +17,49 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import AdapterError, InvalidInput, LienThongError, NotFound
+from .incidents import Incidents
 from .jsonutil import jsonable
+from .late_report import LateReports
 from .models import ServiceCall, ServiceJob, TaskRow
+from .partner_refusals import accepts_refusal, is_refusal, mark_accepted, refusal_result
+from .sweeper import Sweeper
 
 if TYPE_CHECKING:
     from .runtime import Engine
     from .steps import StepContext
 
 
-class ServiceJobs:
+class AlreadyDone(Exception):  # noqa: N818 - a signal, not an error
+    """Raised inside a step that finds its work already done by another worker or delivery.
+
+    It rolls the step's transaction back, so a redelivered task leaves no trace: no new
+    ``lock_version``, no ``step_count``, no audit row. Callers catch it and report ``state``.
+    """
+
+    def __init__(self, state: str = "done") -> None:
+        super().__init__(state)
+        self.state = state
+
+
+class ServiceJobs(Incidents, Sweeper, LateReports):
+    """Service jobs, and the worker-side API around them: incidents, the outbox sweeper and
+    the daily late report (kept in their own modules; mixed in here so ``Engine`` has them)."""
+
     def run_service_job(self: Engine, job_id: int) -> str:
-        """Run one pending job; return its state afterwards (done, pending, failed…)."""
-        with self.db.read() as s:
+        """Run one pending job; return its state afterwards (done, pending, failed…).
+
+        Safe to call any number of times, concurrently too: a job that is no longer
+        pending returns at once, and the outcome is recorded only by the first caller that
+        finds it still pending under the dossier's lock. Picking the job up stamps
+        ``dispatched_at`` so the sweeper does not hand out a job that is being worked on.
+        """
+        with self.db.write() as s:
             job = s.get(ServiceJob, job_id)
             if job is None:
                 raise NotFound(f"service job {job_id} does not exist")
             if job.state != "pending":
                 return job.state
+            job.dispatched_at = self.clock.now()
             dossier_id = job.dossier_id
             operation, params, key = job.operation, dict(job.params), job.idempotency_key
         started = time.perf_counter()
@@ -54,8 +80,8 @@ class ServiceJobs:
 
         def act(ctx: StepContext) -> str:
             job = ctx.session.get(ServiceJob, job_id)
-            if job.state != "pending":
-                return job.state
+            if job.state != "pending":  # another worker recorded it meanwhile
+                raise AlreadyDone(job.state)
             ctx.session.add(
                 ServiceCall(
                     dossier_id=dossier_id,
@@ -73,7 +99,10 @@ class ServiceJobs:
                 return self._finish_job(ctx, job, data)
             return self._fail_job(ctx, job, error)
 
-        return self._step(dossier_id, "system", act)
+        try:
+            return self._step(dossier_id, "system", act)
+        except AlreadyDone as done:
+            return done.state
 
     def retry_job(self: Engine, job_id: int, *, user: str) -> str:
         """Put a failed job (an incident) back in the queue, by a person's decision."""
@@ -104,6 +133,7 @@ class ServiceJobs:
             job.state = "cancelled"
             ctx.audit("service_orphaned", task_id=job.task_id, operation=job.operation)
             return job.state
+        data = mark_accepted(ctx, job, data)
         self.prepare_result(task.id, data)
         try:
             task.run()
@@ -125,6 +155,10 @@ class ServiceJobs:
 
     def _fail_job(self: Engine, ctx: StepContext, job: ServiceJob, error: AdapterError) -> str:
         job.last_error = str(error)
+        if is_refusal(error) and accepts_refusal(ctx, job):
+            ctx.audit("partner_refused", task_id=job.task_id, operation=job.operation,
+                      reason=str(error))  # fmt: skip
+            return self._finish_job(ctx, job, refusal_result(job, error))
         if error.retryable and job.attempts < self.settings.service_max_attempts:
             delay = self.settings.service_retry_base_s * 2 ** (job.attempts - 1)
             job.next_attempt_at = ctx.now + timedelta(seconds=delay)

@@ -44,6 +44,8 @@ def elements_to_json(elements: dict[str, ElementInfo]) -> dict:
             "deadline_share": v.deadline_share,
             "actions": list(v.actions),
             "operation": v.operation,
+            "timer_amount": v.timer_amount,
+            "timer_unit": v.timer_unit,
         }
         for k, v in elements.items()
     }
@@ -76,6 +78,21 @@ class ModelCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return model
+
+    def get_by_key(
+        self, session: Session, version_id: int, content_hash: str, process_id: str
+    ) -> LoadedModel:
+        """The model of a version known by its content key: no row is read on a cache hit.
+
+        Versions are immutable and the key is their content, so a hit is always right.
+        """
+        key = f"{content_hash}:{process_id}"
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        return self.get(session, session.get(ProcessVersion, version_id))
 
     def put_parsed(self, parsed: Any) -> LoadedModel:
         model = LoadedModel(

@@ -14,15 +14,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, bindparam, delete, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from . import audit
 from .errors import Conflict, NotFound
-from .models import Dossier, Procedure, ProcessVersion, TaskRow, Timer, WorkflowState
+from .messages import sync_messages, waiting_messages
+from .models import (
+    AuditEvent,
+    Dossier,
+    Procedure,
+    ProcessVersion,
+    TaskRow,
+    Timer,
+    User,
+    WorkflowState,
+)
 from .specs import LoadedModel
 from .state import StoredState, load_state, save_state
-from .task_sync import SyncResult, sync
+from .task_sync import SyncResult, sync, waiting_timers
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -30,6 +39,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_ADVANCE_ROUNDS = 50
 _READY = TaskState.READY
+_TIMERS = Timer.__table__
+_STATES = WorkflowState.__table__
 
 
 @dataclass
@@ -44,6 +55,31 @@ class StepContext:
     now: datetime
     synced: SyncResult | None = None
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: The acting user's row, read with the dossier's lock (None for the system or unknown).
+    user: User | None = None
+    #: BPMN timers the stored state waited on when the step began (task id → due);
+    #: None means unknown, and the step rewrites every BPMN timer row of the dossier.
+    bpmn_timers_before: dict[str, datetime] | None = None
+    #: Message waits of the stored state when the step began ((name, correlation) pairs);
+    #: None means unknown, and the step rewrites the dossier's wait rows.
+    message_waits_before: list[tuple[str, Any]] | None = None
+    #: Task ids whose unfired step timers go at the end of the step (one DELETE).
+    dropped_timer_tasks: set[str] = field(default_factory=set)
+    #: Timer rows to insert at the end of the step (one multi-row INSERT).
+    new_timers: list[dict[str, Any]] = field(default_factory=list)
+    #: Audit events of the step, in order, inserted by one statement as it finishes.
+    new_audit: list[dict[str, Any]] = field(default_factory=list)
+    _open_rows: dict[str, TaskRow] | None = None
+
+    def open_rows(self) -> dict[str, TaskRow]:
+        """The dossier's open task rows as the step began: read once, shared by every stage.
+
+        Rows the step completes or cancels stay in the mapping with their new state.
+        """
+        if self._open_rows is None:
+            found = self.session.execute(_OPEN_ROWS, {"dossier_id": self.dossier.id}).scalars()
+            self._open_rows = {r.id: r for r in found}
+        return self._open_rows
 
     # -- where a lane's tasks go -------------------------------------------------
     def resolve_agency(self, lane_agency: str | None) -> str | None:
@@ -51,7 +87,9 @@ class StepContext:
             return self.dossier.agency_code
         if lane_agency == "competent":
             return self.procedure.agency_code or self.dossier.agency_code
-        return lane_agency
+        from .lane_agencies import lane_agency as mapped
+
+        return mapped(self.procedure, lane_agency)
 
     # -- legal clock --------------------------------------------------------------
     def step_deadline(self, share: float | None) -> tuple[datetime | None, datetime | None]:
@@ -77,34 +115,51 @@ class StepContext:
 
     def add_task_timers(self, row: TaskRow) -> None:
         if row.warn_at is not None and row.due_at is not None and row.warn_at < row.due_at:
-            self.session.add(
-                Timer(
-                    dossier_id=self.dossier.id,
-                    kind="step_warning",
-                    task_id=row.id,
-                    due_at=row.warn_at,
-                )
-            )
+            self.add_timer("step_warning", row.warn_at, row.id)
         if row.due_at is not None:
-            self.session.add(
-                Timer(
-                    dossier_id=self.dossier.id, kind="step_late", task_id=row.id, due_at=row.due_at
-                )
-            )
+            self.add_timer("step_late", row.due_at, row.id)
 
-    def drop_task_timers(self, task_id: str) -> None:
-        self.session.execute(
-            delete(Timer).where(Timer.task_id == task_id, Timer.fired_at.is_(None))
+    def add_timer(self, kind: str, due_at: datetime, task_id: str | None = None) -> None:
+        """Queue a timer row; ``write_timers`` inserts the step's timers in one statement."""
+        self.new_timers.append(
+            {"dossier_id": self.dossier.id, "kind": kind, "task_id": task_id, "due_at": due_at}
         )
 
-    def audit(self, action: str, **kwargs: Any) -> None:
-        audit.record(
-            self.session,
-            at=self.now,
-            actor=self.actor,
-            action=action,
-            dossier_id=self.dossier.id,
-            **kwargs,
+    def drop_task_timers(self, task_id: str) -> None:
+        """Queue the removal of a task's unfired timers (step warnings, lateness, BPMN)."""
+        self.dropped_timer_tasks.add(task_id)
+
+    def write_timers(self) -> None:
+        """Apply the queued timer changes: at most one DELETE and one INSERT per step."""
+        if self.dropped_timer_tasks:
+            params = {"dossier_id": self.dossier.id, "task_ids": sorted(self.dropped_timer_tasks)}
+            self.session.connection().execute(_DROP_TIMERS, params)
+            self.dropped_timer_tasks.clear()
+        if self.new_timers:
+            self.session.connection().execute(_INSERT_TIMERS, self.new_timers)
+            self.new_timers = []
+
+    def audit(
+        self,
+        action: str,
+        *,
+        task_id: str | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        **detail: Any,
+    ) -> None:
+        """Queue an audit event of this step; they are inserted together when it finishes."""
+        self.new_audit.append(
+            {
+                "dossier_id": self.dossier.id,
+                "at": self.now,
+                "actor": self.actor,
+                "action": action,
+                "task_id": task_id,
+                "from_state": from_state,
+                "to_state": to_state,
+                "detail": detail,
+            }
         )
 
     def advance(self) -> None:
@@ -119,28 +174,31 @@ class StepContext:
 
 def run_step(
     engine: Engine,
-    dossier_id: int,
+    dossier_id: int | None,
     actor: str,
     action: Callable[[StepContext], T],
     *,
     expected_version: int | None = None,
     now: datetime | None = None,
+    task_id: str | None = None,
 ) -> T:
+    """Run ``action`` as one step of a dossier, given by id or by one of its tasks' id.
+
+    Locking by task saves the caller a read of the task row before the step: the dossier
+    that owns the task is found and locked by the same statement.
+    """
     from .clock import ManualClock, using
 
     when = now or engine.clock.now()
+    if (dossier_id is None) == (task_id is None):
+        raise ValueError("run_step needs a dossier id or a task id, not both")
     with engine.db.write() as session:
-        dossier = session.execute(
-            select(Dossier).where(Dossier.id == dossier_id).with_for_update()
-        ).scalar_one_or_none()
-        if dossier is None:
-            raise NotFound(f"dossier {dossier_id} does not exist")
-        if expected_version is not None and dossier.lock_version != expected_version:
+        ctx = _locked_context(engine, session, dossier_id, task_id, actor, when)
+        if expected_version is not None and ctx.dossier.lock_version != expected_version:
             raise Conflict(
-                f"dossier {dossier.code} was changed by someone else "
-                f"(version {dossier.lock_version}, you had {expected_version}); reload it"
+                f"dossier {ctx.dossier.code} was changed by someone else "
+                f"(version {ctx.dossier.lock_version}, you had {expected_version}); reload it"
             )
-        ctx = _context(engine, session, dossier, actor, when)
         with using(ManualClock(when)):
             result = action(ctx)
             ctx.advance()
@@ -150,47 +208,106 @@ def run_step(
     return result
 
 
-def _context(
-    engine: Engine, session: Session, dossier: Dossier, actor: str, now: datetime
+def _lock_statement(by_task: bool) -> Select:
+    """Lock the dossier and read all a step needs besides its task rows, in one statement.
+
+    The dossier and state rows are locked (``FOR UPDATE OF dossiers, workflow_states`` on
+    PostgreSQL; SQLite's writer lock is already held by ``BEGIN IMMEDIATE``); the procedure,
+    the model version's key and the acting user come along in the same round trip. The
+    state row must be locked too, not just joined: after waiting for another writer,
+    PostgreSQL re-reads the rows it locks but hands back joined rows as they were when the
+    statement began, which would be the state before the other writer's step.
+    """
+    stmt = (
+        select(
+            Dossier,
+            Procedure,
+            User,
+            WorkflowState.format_version,
+            WorkflowState.state,
+            ProcessVersion.content_hash,
+            ProcessVersion.process_id,
+        )
+        .join(WorkflowState, WorkflowState.dossier_id == Dossier.id)
+        .join(Procedure, Procedure.code == Dossier.procedure_code)
+        .join(ProcessVersion, ProcessVersion.id == Dossier.version_id)
+        .outerjoin(User, User.username == bindparam("actor"))
+        .with_for_update(of=[Dossier, WorkflowState])
+    )
+    if by_task:
+        owner = select(TaskRow.dossier_id).where(TaskRow.id == bindparam("task_id"))
+        return stmt.where(Dossier.id == owner.scalar_subquery())
+    return stmt.where(Dossier.id == bindparam("dossier_id"))
+
+
+# The per-step statements are built once: building a statement costs more than running it
+# on SQLite, and a reused statement keeps its cache key.
+_LOCK_BY_TASK = _lock_statement(by_task=True)
+_LOCK_BY_DOSSIER = _lock_statement(by_task=False)
+_OPEN_ROWS = select(TaskRow).where(
+    TaskRow.dossier_id == bindparam("dossier_id"), TaskRow.state == "open"
+)
+_DROP_TIMERS = delete(_TIMERS).where(
+    _TIMERS.c.dossier_id == bindparam("dossier_id"),
+    _TIMERS.c.task_id.in_(bindparam("task_ids", expanding=True)),
+    _TIMERS.c.fired_at.is_(None),
+)
+_INSERT_TIMERS = insert(_TIMERS)
+_AUDIT = AuditEvent.__table__
+_INSERT_AUDIT = insert(_AUDIT)
+_INSERT_STATE = insert(_STATES)
+_UPDATE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("state_of"))
+
+
+def _locked_context(
+    engine: Engine,
+    session: Session,
+    dossier_id: int | None,
+    task_id: str | None,
+    actor: str,
+    now: datetime,
 ) -> StepContext:
-    version = session.get(ProcessVersion, dossier.version_id)
-    model = engine.models.get(session, version)
-    procedure = session.get(Procedure, dossier.procedure_code)
-    wstate = session.get(WorkflowState, dossier.id)
+    if task_id is not None:
+        found = session.execute(_LOCK_BY_TASK, {"task_id": task_id, "actor": actor}).first()
+    else:
+        found = session.execute(_LOCK_BY_DOSSIER, {"dossier_id": dossier_id, "actor": actor})
+        found = found.first()
+    if found is None:
+        if task_id is not None:
+            raise NotFound(f"task {task_id} does not exist")
+        raise NotFound(f"dossier {dossier_id} does not exist")
+    dossier, procedure, user, format_version, blob, content_hash, process_id = found
+    model = engine.models.get_by_key(session, dossier.version_id, content_hash, process_id)
     workflow = load_state(
-        StoredState(wstate.format_version, wstate.state),
+        StoredState(format_version, blob),
         model.spec,
         model.subprocess_specs,
         engine.script_engine,
     )
-    return StepContext(engine, session, dossier, procedure, model, workflow, actor, now)
+    ctx = StepContext(engine, session, dossier, procedure, model, workflow, actor, now, user=user)
+    ctx.bpmn_timers_before = waiting_timers(workflow)
+    ctx.message_waits_before = waiting_messages(workflow)
+    return ctx
 
 
 def finish_step(ctx: StepContext, *, new: bool = False) -> None:
     """Sync rows, save state and bump the dossier's version (same transaction)."""
+    if new:
+        ctx.bpmn_timers_before, ctx.message_waits_before, ctx._open_rows = {}, [], {}
     ctx.synced = sync(ctx)
+    from .notices import record_notices
+
+    record_notices(ctx)
     if not new:
         ctx.dossier.step_count += 1
     ctx.engine.lifecycle.update_status(ctx)
-    stored = save_state(ctx.workflow)
-    if new:
-        ctx.session.add(
-            WorkflowState(
-                dossier_id=ctx.dossier.id,
-                format_version=stored.format_version,
-                state=stored.blob,
-                updated_at=ctx.now,
-            )
-        )
-    else:
-        ctx.session.execute(
-            update(WorkflowState)
-            .where(WorkflowState.dossier_id == ctx.dossier.id)
-            .values(format_version=stored.format_version, state=stored.blob, updated_at=ctx.now)
-        )
-    ctx.dossier.lock_version += 1
-    from .messages import sync_messages
+    from .portal_sync import on_step
 
+    on_step(ctx)  # the portal outbox and the applicant's notifications
+    stored = save_state(ctx.workflow)
+    values = {"format_version": stored.format_version, "state": stored.blob, "updated_at": ctx.now}
+    if not new:  # a new dossier is inserted with its first version already
+        ctx.dossier.lock_version += 1
     messages = sync_messages(ctx)
     jobs = list(ctx.synced.new_jobs)
     if jobs:
@@ -199,3 +316,50 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
         ctx.after_commit.append(lambda: ctx.engine.executor.dispatch(ctx.engine, ids))
     if messages:
         ctx.after_commit.append(lambda: ctx.engine.deliver_messages(messages))
+    _write_rows(ctx, values, new=new)
+
+
+def _write_rows(ctx: StepContext, values: dict[str, Any], *, new: bool) -> None:
+    """Write the step's state, queued timer changes and audit events.
+
+    Core statements on the session's connection: they need nothing the ORM holds back, so
+    they skip its autoflush and the step's ORM changes go in one flush at commit. On
+    PostgreSQL they travel as one statement of data-modifying CTEs (one round trip instead
+    of up to four); they touch different rows, so running them on one snapshot is the same.
+    """
+    conn = ctx.session.connection()
+    if ctx.engine.db.is_sqlite:
+        if new:
+            conn.execute(_INSERT_STATE, {"dossier_id": ctx.dossier.id, **values})
+        else:
+            conn.execute(_UPDATE_STATE, {"state_of": ctx.dossier.id, **values})
+        ctx.write_timers()
+        write_audit(ctx)
+        return
+    parts: list[Any] = [
+        insert(_STATES).values(dossier_id=ctx.dossier.id, **values)
+        if new
+        else update(_STATES).where(_STATES.c.dossier_id == ctx.dossier.id).values(**values)
+    ]
+    if ctx.dropped_timer_tasks:
+        parts.append(
+            delete(_TIMERS).where(
+                _TIMERS.c.dossier_id == ctx.dossier.id,
+                _TIMERS.c.task_id.in_(sorted(ctx.dropped_timer_tasks)),
+                _TIMERS.c.fired_at.is_(None),
+            )
+        )
+    if ctx.new_timers:
+        parts.append(insert(_TIMERS).values(ctx.new_timers))
+    if ctx.new_audit:
+        parts.append(insert(_AUDIT).values(ctx.new_audit))
+    conn.execute(select(literal(1)).add_cte(*(p.cte(f"w{i}") for i, p in enumerate(parts))))
+    ctx.dropped_timer_tasks.clear()
+    ctx.new_timers, ctx.new_audit = [], []
+
+
+def write_audit(ctx: StepContext) -> None:
+    """Insert the step's queued audit events (append-only rows: plain Core, one statement)."""
+    if ctx.new_audit:
+        ctx.session.connection().execute(_INSERT_AUDIT, ctx.new_audit)
+        ctx.new_audit = []

@@ -79,10 +79,7 @@ class TaskActions:
         """Complete a user task with form data; the decision drives the model's gateways."""
         if not isinstance(data or {}, dict):
             raise InvalidInput("task data must be a JSON object")
-        row = self.task(task_id)
-        return self._run_task(
-            row.dossier_id, task_id, user, dict(data or {}), action, expected_version
-        )
+        return self._run_task(task_id, user, dict(data or {}), action, expected_version)
 
     def request_supplementation(
         self: Engine, task_id: str, *, user: str, missing: list[str], note: str = ""
@@ -94,18 +91,16 @@ class TaskActions:
                 "say which documents are missing",
                 {"missing_documents": ["at least one item is required"]},
             )
-        row = self.task(task_id)
         data = {"missing_documents": missing, "note": note}
-        return self._run_task(row.dossier_id, task_id, user, data, "supplement", None)
+        return self._run_task(task_id, user, data, "supplement", None)
 
     def supplement(
         self: Engine, task_id: str, *, user: str, data: dict[str, Any] | None = None
     ) -> TaskRow:
         """Record the citizen's supplement; the clock resumes and the due date moves."""
-        row = self.task(task_id)
-        if not self.is_supplement_task(row):
-            raise InvalidInput(f"task {task_id} ({row.name}) is not a supplementation task")
-        return self._run_task(row.dossier_id, task_id, user, dict(data or {}), "complete", None)
+        return self._run_task(
+            task_id, user, dict(data or {}), "complete", None, supplement_only=True
+        )
 
     def refuse(self: Engine, task_id: str, *, user: str, reasons: list[str] | str) -> TaskRow:
         if isinstance(reasons, str):
@@ -113,24 +108,31 @@ class TaskActions:
         reasons = [r.strip() for r in reasons if isinstance(r, str) and r.strip()]
         if not reasons:
             raise InvalidInput("a refusal needs its reasons", {"reasons": ["required"]})
-        row = self.task(task_id)
-        return self._run_task(row.dossier_id, task_id, user, {"reasons": reasons}, "refuse", None)
+        return self._run_task(task_id, user, {"reasons": reasons}, "refuse", None)
 
     # -- helpers -------------------------------------------------------------------
     def _run_task(
         self: Engine,
-        dossier_id: int,
         task_id: str,
         user: str,
         data: dict[str, Any],
         action: str,
         expected_version: int | None,
+        *,
+        supplement_only: bool = False,
     ) -> TaskRow:
+        """Complete a task as one step; the task's dossier is found and locked by its id."""
+
         def act(ctx: StepContext) -> TaskRow:
+            ctx.open_rows()  # the task row comes from the identity map after this
+            if supplement_only:
+                row = ctx.session.get(TaskRow, task_id)
+                if row is not None and not self.is_supplement_task(row):
+                    raise InvalidInput(f"task {task_id} ({row.name}) is not a supplementation task")
             row, task = self._ready_task(ctx, task_id)
             if row.kind != "user":
                 raise NotAllowed(f"task {task_id} is run by the system")
-            self._check_can_work(ctx.session, row, user)
+            self._check_can_work(ctx.session, row, user, known=ctx.user)
             if action != "complete" and action not in row.actions:
                 raise InvalidInput(
                     f"action {action!r} is not offered at {row.name}",
@@ -153,7 +155,8 @@ class TaskActions:
                 action,
             )
             row.assignee = row.assignee or user
-            ctx.drop_task_timers(task_id)
+            if row.due_at is not None:  # only then did it get step timers
+                ctx.drop_task_timers(task_id)
             ctx.audit(
                 "complete",
                 task_id=task_id,
@@ -164,9 +167,9 @@ class TaskActions:
             )
             return row
 
-        return self._step(dossier_id, user, act, expected_version=expected_version)
+        return self._step(None, user, act, expected_version=expected_version, task_id=task_id)
 
-    def _step(self: Engine, dossier_id: int, actor: str, act: Any, **kwargs: Any) -> Any:
+    def _step(self: Engine, dossier_id: int | None, actor: str, act: Any, **kwargs: Any) -> Any:
         from .steps import run_step
 
         return run_step(self, dossier_id, actor, act, **kwargs)

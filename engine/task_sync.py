@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from .models import ServiceJob, TaskRow, Timer
+from .working_timers import start_working_timers
 
 if TYPE_CHECKING:
     from .steps import StepContext
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
 class SyncResult:
     new_tasks: list[TaskRow] = field(default_factory=list)
     new_jobs: list[ServiceJob] = field(default_factory=list)
+    #: Every task row open after the step (kept ones and new ones): the lifecycle reads these.
+    open_rows: list[TaskRow] = field(default_factory=list)
 
 
 def live_manual_tasks(workflow: Any) -> list[Any]:
@@ -34,18 +37,16 @@ def live_manual_tasks(workflow: Any) -> list[Any]:
 def sync(ctx: StepContext) -> SyncResult:
     result = SyncResult()
     session, dossier, model = ctx.session, ctx.dossier, ctx.model
-    open_rows = {
-        r.id: r
-        for r in session.execute(
-            select(TaskRow).where(TaskRow.dossier_id == dossier.id, TaskRow.state == "open")
-        ).scalars()
-    }
+    open_rows = {k: r for k, r in ctx.open_rows().items() if r.state == "open"}
     ready = {str(t.id): t for t in live_manual_tasks(ctx.workflow)}
     for task_id, row in open_rows.items():
         if task_id not in ready:
             row.state = "cancelled"
             row.completed_at = ctx.now
-            ctx.drop_task_timers(task_id)
+            if row.due_at is not None:
+                ctx.drop_task_timers(task_id)
+        else:
+            result.open_rows.append(row)
     for task_id, task in ready.items():
         if task_id in open_rows:
             continue
@@ -74,9 +75,11 @@ def sync(ctx: StepContext) -> SyncResult:
             ctx.add_task_timers(row)
         session.add(row)
         result.new_tasks.append(row)
+        result.open_rows.append(row)
         if is_service:
             result.new_jobs.append(_job_for(ctx, task, element))
-    _sync_bpmn_timers(ctx)
+    start_working_timers(ctx)  # working-day timers get their due moment before the rows
+    _sync_bpmn_timers(ctx)  # the timer rows are written as the step finishes
     return result
 
 
@@ -99,23 +102,43 @@ def _job_for(ctx: StepContext, task: Any, element: Any) -> ServiceJob:
     return job
 
 
-def _sync_bpmn_timers(ctx: StepContext) -> None:
-    session = ctx.session
-    session.execute(
-        delete(Timer).where(
-            Timer.dossier_id == ctx.dossier.id, Timer.kind == "bpmn", Timer.fired_at.is_(None)
-        )
-    )
-    for task in ctx.workflow.get_tasks(state=TaskState.WAITING):
+def waiting_timers(workflow: Any) -> dict[str, datetime]:
+    """The BPMN timers a workflow waits on: task id → due moment."""
+    out: dict[str, datetime] = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition):
             continue
-        value = task._get_internal_data("event_value")
-        due = _timer_due(value)
+        due = _timer_due(task._get_internal_data("event_value"))
         if due is not None:
-            session.add(
-                Timer(dossier_id=ctx.dossier.id, kind="bpmn", task_id=str(task.id), due_at=due)
+            out[str(task.id)] = due
+    return out
+
+
+def _sync_bpmn_timers(ctx: StepContext) -> None:
+    """Write only the BPMN timer rows that changed since the step began.
+
+    The rows always mirror the committed state, so the timers the state waited on at load
+    are the rows there are; an unchanged boundary timer (the usual case) costs nothing.
+    When that is unknown (``bpmn_timers_before`` is None: a timer was fired in this step),
+    every unfired BPMN row of the dossier is rewritten.
+    """
+    after = waiting_timers(ctx.workflow)
+    before = ctx.bpmn_timers_before
+    if before is None:
+        ctx.session.connection().execute(
+            delete(Timer.__table__).where(
+                Timer.dossier_id == ctx.dossier.id, Timer.kind == "bpmn", Timer.fired_at.is_(None)
             )
+        )
+        changed = set(after)
+    else:
+        changed = {tid for tid in before.keys() | after.keys() if before.get(tid) != after.get(tid)}
+        for tid in changed & before.keys():
+            ctx.drop_task_timers(tid)
+    for tid in sorted(changed & after.keys()):
+        ctx.add_timer("bpmn", after[tid], tid)
+    ctx.bpmn_timers_before = after
 
 
 def _timer_due(value: Any) -> datetime | None:

@@ -1,5 +1,6 @@
 """The scheduler's entry point: fire what is due — BPMN timers, step warnings, escalations,
-late dossiers and service retries — by the engine's clock, never the wall clock directly."""
+late dossiers, service retries and the outbox sweep (``engine.sweeper``) — by the engine's
+clock, never the wall clock directly."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from .models import ServiceJob, TaskRow, Timer
+from .models import TaskRow, Timer
+from .service_jobs import AlreadyDone
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -27,41 +29,37 @@ class Ticks:
                 .order_by(Timer.due_at)
                 .limit(limit)
             ).all()
-            retries = list(
-                s.execute(
-                    select(ServiceJob.id)
-                    .where(
-                        ServiceJob.state == "pending",
-                        ServiceJob.attempts > 0,
-                        ServiceJob.next_attempt_at <= now,
-                    )
-                    .limit(limit)
-                ).scalars()
-            )
         by_dossier: dict[int, list[int]] = defaultdict(list)
         for timer_id, dossier_id in due:
             by_dossier[dossier_id].append(timer_id)
         for dossier_id, timer_ids in by_dossier.items():
-            fired = self._step(
-                dossier_id, "system", lambda ctx, ids=timer_ids: _fire(ctx, ids), now=now
-            )
+            try:
+                fired = self._step(
+                    dossier_id, "system", lambda ctx, ids=timer_ids: _fire(ctx, ids), now=now
+                )
+            except AlreadyDone:
+                continue  # another scheduler fired them meanwhile: no step, no trace
             report.update(fired)
-        if retries:
-            self.executor.dispatch(self, retries)
-            report["service_retries"] += len(retries)
+        # Retries that came due, and jobs or messages committed but never picked up.
+        report.update(self.sweep(now, limit=limit))
+        from .portal_sync import push_all
+
+        report.update(push_all(self, now))  # portal outbox and notifications
         return dict(report)
 
 
 def _fire(ctx: StepContext, timer_ids: list[int]) -> Counter[str]:
     fired: Counter[str] = Counter()
     d = ctx.dossier
+    acted = False
     for timer_id in timer_ids:
         timer = ctx.session.get(Timer, timer_id)
         if timer is None or timer.fired_at is not None:
             continue  # fired by another scheduler, or replaced by a newer timer
-        timer.fired_at = ctx.now
+        timer.fired_at, acted = ctx.now, True
         if timer.kind == "bpmn":
             ctx.workflow.refresh_timers()
+            ctx.bpmn_timers_before = None  # its row is fired now: rewrite the BPMN rows
         elif timer.kind == "step_warning":
             ctx.audit("near_due", task_id=timer.task_id)
         elif timer.kind == "step_late":
@@ -82,4 +80,6 @@ def _fire(ctx: StepContext, timer_ids: list[int]) -> Counter[str]:
                 d.late = True
                 ctx.audit("late", due=d.due_at.isoformat() if d.due_at else None)
         fired[timer.kind] += 1
+    if not acted:  # all fired by another scheduler meanwhile
+        raise AlreadyDone("fired")
     return fired

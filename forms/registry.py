@@ -5,7 +5,10 @@ JSON Schema draft 2020-12 for the task data, ``ui`` gives the field order, Vietn
 widgets (``{"order": [...], "fields": {"path.to.field": {"label": ..., "widget": ...}}}``).
 Forms are looked up by id along a search path: the directories given by the caller, else the
 ``LIENTHONG_FORMS_PATH`` directories (``os.pathsep``-separated), then this package's own
-directory and its ``generated/`` folder (where the catalogue writes procedure skeletons).
+directory and its ``generated/`` folder. Forms of catalogue procedures live beside their model
+(``<catalogue>/<code>/form.json``, id ``proc_<code>_receive``): a directory on the path that
+holds such folders is searched that way too, and the default path ends with the catalogue
+(``LIENTHONG_CATALOG_DIR``, else ``./instance/catalog``).
 """
 
 from __future__ import annotations
@@ -39,10 +42,15 @@ class Form:
     path: Path | None = None
 
 
+def catalog_root() -> Path:
+    """Return the catalogue directory: ``LIENTHONG_CATALOG_DIR`` or ``./instance/catalog``."""
+    return Path(os.environ.get("LIENTHONG_CATALOG_DIR") or "instance/catalog")
+
+
 def default_search_path() -> list[Path]:
     """Return the directories searched when the caller gives none."""
     extra = [Path(p) for p in os.environ.get("LIENTHONG_FORMS_PATH", "").split(os.pathsep) if p]
-    return [*extra, FORMS_DIR, GENERATED_DIR]
+    return [*extra, FORMS_DIR, GENERATED_DIR, catalog_root()]
 
 
 def check_form_id(form_id: Any) -> str:
@@ -62,7 +70,31 @@ def find_form(form_id: str, *, search_path: list[Path] | None = None) -> Path | 
         candidate = Path(directory) / f"{form_id}.json"
         if candidate.is_file():
             return candidate
+        candidate = _catalogue_forms(str(directory)).get(form_id)
+        if candidate is not None and candidate.is_file():
+            return candidate
     return None
+
+
+def _catalogue_forms(directory: str) -> dict[str, Path]:
+    """Map form ids to ``<code>/form.json`` files of a catalogue directory (else empty)."""
+    try:
+        stamp = os.stat(directory).st_mtime_ns  # a new procedure folder changes the mtime
+    except OSError:
+        return {}
+    return _catalogue_index(directory, stamp)
+
+
+@lru_cache(maxsize=32)
+def _catalogue_index(directory: str, _stamp: int) -> dict[str, Path]:
+    from forms.skeleton import form_id_for
+
+    index = {}
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir():  # form.json may appear later: checked at lookup
+                index[form_id_for(entry.name)] = Path(entry.path) / "form.json"
+    return index
 
 
 def form_exists(form_id: str, *, search_path: list[Path] | None = None) -> bool:
@@ -119,4 +151,6 @@ def form_problems(raw: Any) -> list[str]:
         return [f"the schema is not valid JSON Schema at {location}: {exc.message}"]
     if raw["schema"].get("type", "object") != "object":
         return ['the schema must describe an object ("type": "object")']
-    return []
+    from forms.prefill import prefill_problems
+
+    return prefill_problems(raw["schema"])

@@ -42,6 +42,46 @@ APPLICANT_FIELDS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 REQUIRED_APPLICANT = ["full_name", "cccd", "address", "phone"]
 
+# Typing the citizen ID fills the applicant block from the population database; documents it
+# already proves are not asked for (Decree 104/2022/NĐ-CP art. 14: residence data read from
+# the database need not be shown; the ID card only needs its number when the data is found).
+CITIZEN_PREFILL: dict[str, Any] = {
+    "operation": "population.lookup_citizen",
+    "param": "personal_id",
+    "fill": {
+        "applicant.full_name": "full_name",
+        "applicant.date_of_birth": "date_of_birth",
+        "applicant.address": "permanent_address",
+    },
+    "holds": [
+        {"title_contains": ["chứng minh thông tin về cư trú"], "when": "permanent_address"},
+        {"title_contains": ["giấy tờ tùy thân", "bản sao thẻ căn cước"], "when": "personal_id"},
+    ],
+}
+# An enterprise code fills the enterprise block from the national business registry.
+ENTERPRISE_PARTNERS = {"business", "business_registration"}
+ENTERPRISE_FIELDS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    "enterprise_code": (
+        {"type": "string", "format": "enterprise_code", "title": "Mã số doanh nghiệp",
+         "x-prefill": {
+             "operation": "business.lookup_enterprise",
+             "param": "enterprise_code",
+             "fill": {"enterprise.name": "name", "enterprise.address": "address"},
+             "holds": [{"title_contains": ["giấy chứng nhận đăng ký doanh nghiệp"],
+                        "when": "enterprise_code"}],
+         }},
+        {"label": "Mã số doanh nghiệp", "widget": "text", "placeholder": "3700000000"},
+    ),
+    "name": (
+        {"type": "string", "maxLength": 300, "title": "Tên doanh nghiệp"},
+        {"label": "Tên doanh nghiệp", "widget": "text"},
+    ),
+    "address": (
+        {"type": "string", "maxLength": 500, "title": "Địa chỉ trụ sở chính"},
+        {"label": "Địa chỉ trụ sở chính", "widget": "textarea"},
+    ),
+}  # fmt: skip
+
 
 def form_id_for(code: str) -> str:
     """Return the receive-step form id of a procedure: `1.001193` → `proc_1_001193_receive`."""
@@ -51,6 +91,7 @@ def form_id_for(code: str) -> str:
 def form_from_entry(entry: CatalogueEntry) -> dict:
     """Return the eForm skeleton (``{"schema", "ui"}``) for a catalogue entry's receive step."""
     applicant_props = {name: dict(schema) for name, (schema, _) in APPLICANT_FIELDS.items()}
+    applicant_props["cccd"]["x-prefill"] = CITIZEN_PREFILL
     ui_fields: dict[str, dict[str, Any]] = {
         "applicant": {"label": "Thông tin người nộp hồ sơ"},
         "documents": {"label": "Thành phần hồ sơ"},
@@ -97,6 +138,19 @@ def form_from_entry(entry: CatalogueEntry) -> dict:
         "required": ["applicant", "documents"],
     }
     order = ["applicant", *(f"applicant.{n}" for n in APPLICANT_FIELDS), "documents", *doc_order]
+    if ENTERPRISE_PARTNERS & set(getattr(entry, "partners", None) or ()):
+        schema["properties"]["enterprise"] = {
+            "type": "object",
+            "title": "Doanh nghiệp",
+            "properties": {name: dict(s) for name, (s, _) in ENTERPRISE_FIELDS.items()},
+        }
+        ui_fields["enterprise"] = {"label": "Thông tin doanh nghiệp"}
+        for name, (_, hints) in ENTERPRISE_FIELDS.items():
+            ui_fields[f"enterprise.{name}"] = dict(hints)
+        order[1 + len(APPLICANT_FIELDS) : 1 + len(APPLICANT_FIELDS)] = [
+            "enterprise",
+            *(f"enterprise.{n}" for n in ENTERPRISE_FIELDS),
+        ]
     return {
         "schema": schema,
         "ui": {"order": order, "fields": ui_fields, "procedure": str(entry.code)},

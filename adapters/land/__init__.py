@@ -3,50 +3,41 @@
 from __future__ import annotations
 
 from adapters import validation as v
+from adapters.declare import operations, read, write
 from adapters.errors import attach
 from adapters.http import HttpAdapter, lazy
-from adapters.protocol import Call, CallResult, Operation
+from adapters.protocol import Call, CallResult
 from engine.errors import AdapterError
 
-PARCEL = {"commune_code": v.commune, "map_sheet": v.positive_int, "parcel_no": v.positive_int}
-TRANSFER = {
-    **PARCEL,
-    "seller_id": v.personal_id,
-    "buyer_id": v.personal_id,
-    "declared_price": v.money,
-    "kind": v.one_of("transfer", "gift", "inheritance"),
-}
+PARCEL, TRANSFER = v.PARCEL, v.LAND_TRANSFER
 
 
 class LandAdapter(HttpAdapter):
     name = "land"
     title = "Hệ thống thông tin đất đai (land information system)"
     install_simulator = staticmethod(lazy("adapters.land.simulator"))
-    operations = {
-        "lookup_parcel": Operation(
+    operations = operations(
+        read(
             "lookup_parcel",
             "Look up a parcel by commune, map sheet and parcel number",
-            safe=True,
-            path="/parcels",
-            validate=v.params(PARCEL),
+            "/parcels",
+            PARCEL,
         ),
-        "register_transfer": Operation(
+        write(
             "register_transfer",
             "Register a change of land-use right holder (biến động)",
-            safe=False,
-            method="POST",
-            path="/transfers",
-            validate=v.params(TRANSFER),
+            "/transfers",
+            TRANSFER,
         ),
-        "compute_obligations": Operation(
+        write(  # a write: the tax notice it issues is keyed
             "compute_obligations",
             "Value the parcel and get the tax and fee notice from the tax adapter",
-            safe=False,  # a write: the tax notice it issues is keyed
+            "/parcels",
+            TRANSFER,
+            {"family": v.one_of("yes", "no")},
             method="GET",
-            path="/parcels",
-            validate=v.params(TRANSFER, {"family": v.one_of("yes", "no")}),
         ),
-    }
+    )
 
     def execute(self, call: Call) -> CallResult:
         if call.operation.name != "compute_obligations":

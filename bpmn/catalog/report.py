@@ -137,6 +137,7 @@ def procedure_report(entry: CatalogueEntry, outcome: WriteOutcome | None = None)
             needs.append("set the legal deadline")
         if not entry.documents:
             needs.append("list the required documents")
+        needs += _unmapped_partner_calls(entry)
     needs += sorted(
         {
             f"check {f.field.split('.')[0]}"
@@ -155,3 +156,13 @@ def procedure_report(entry: CatalogueEntry, outcome: WriteOutcome | None = None)
         model=outcome.model if outcome else "skipped",
         form=outcome.form if outcome else "skipped",
     )
+
+
+def _unmapped_partner_calls(entry) -> list[str]:
+    """Name the generated service calls whose parameters the generator could not map."""
+    try:
+        from bpmn.generator import operation_for
+    except ImportError:
+        return []
+    unmapped = {operation_for(p)[0] for p in entry.partners if not operation_for(p)[2]}
+    return [f"map the parameters of {op}" for op in sorted(unmapped)]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +36,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_root() -> Path:
-    """Return ``LIENTHONG_CATALOG_DIR`` or ``./instance/catalog``."""
-    return Path(os.environ.get("LIENTHONG_CATALOG_DIR") or "instance/catalog")
+    """Return ``LIENTHONG_CATALOG_DIR`` or ``./instance/catalog`` (the forms search it too)."""
+    from forms.registry import catalog_root
+
+    return catalog_root()
 
 
 def sha256(data: bytes) -> str:

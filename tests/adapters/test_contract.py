@@ -314,3 +314,146 @@ def test_funeral_allowance(shared_registry, people):
             {**params, "deceased_id": child.personal_id},
             idempotency_key=key(),
         )
+
+
+def _convicted(registry, people, *, current: bool):
+    """Find a generated adult whose record has (or lacks) a conviction not yet expunged."""
+    for p in people.people:
+        if WORLD_DATE.year - p.date_of_birth.year < 20:
+            continue
+        data = registry.call("judicial_records.lookup_record", {"personal_id": p.personal_id}).data
+        if data["has_criminal_record"] is current:
+            return p, data
+    raise LookupError(current)
+
+
+@covers("judicial_records.lookup_record")
+def test_lookup_record(shared_registry, people):
+    clean, data = _convicted(shared_registry, people, current=False)
+    assert data["convictions"] == [] and data["full_name"] == clean.full_name
+    convicted, data = _convicted(shared_registry, people, current=True)
+    assert data["convictions"] and not any(c["expunged"] for c in data["convictions"])
+    assert "Bộ luật Hình sự" in data["convictions"][0]["offence"]
+    result = shared_registry.call(
+        "judicial_records.lookup_record", {"personal_id": convicted.personal_id}
+    )
+    assert "Bộ luật Hình sự" not in str(result.record.to_dict())  # masked in the history
+    with pytest.raises(AdapterError, match="no judicial record file") as err:
+        shared_registry.call("judicial_records.lookup_record", {"personal_id": "074099000001"})
+    assert err.value.retryable is False
+
+
+@covers("judicial_records.request_certificate")
+def test_request_certificate_fee_and_due_date(shared_registry, people):
+    person = adult(people, birth_province="074")
+    params = {"personal_id": person.personal_id, "form": "1", "purpose": "Xin việc", "copies": 4}
+    data = shared_registry.call(
+        "judicial_records.request_certificate", params, idempotency_key=key()
+    ).data
+    assert data["request_no"].startswith("LLTP-074-")
+    assert data["fee_vnd"] == 200_000 + 2 * 5_000  # copies 3 and 4 cost 5,000 đồng each
+    assert data["working_days"] == 10
+    received, due = date.fromisoformat(data["received_on"]), date.fromisoformat(data["due_on"])
+    assert timedelta(days=14) <= due - received <= timedelta(days=16)  # 10 working days
+    other = adult(people, birth_province="079")
+    reduced = {"personal_id": other.personal_id, "form": "2", "purpose": "Du học",
+               "reduced_fee": "yes"}  # fmt: skip
+    data = shared_registry.call(
+        "judicial_records.request_certificate", reduced, idempotency_key=key()
+    ).data
+    assert (data["fee_vnd"], data["working_days"]) == (100_000, 15)
+    with pytest.raises(AdapterError, match="form: '3' is not one of 1, 2"):
+        shared_registry.call(
+            "judicial_records.request_certificate", {**params, "form": "3"}, idempotency_key=key()
+        )
+
+
+@covers("judicial_records.issue_certificate")
+def test_issue_certificate_form_1_and_form_2(shared_registry, people):
+    clean, _ = _convicted(shared_registry, people, current=False)
+    convicted, record = _convicted(shared_registry, people, current=True)
+
+    def issue(person, form):
+        params = {"personal_id": person.personal_id, "form": form, "purpose": "Bổ sung hồ sơ"}
+        request = shared_registry.call(
+            "judicial_records.request_certificate", params, idempotency_key=key()
+        ).data
+        one_key = key()
+        first = shared_registry.call(
+            "judicial_records.issue_certificate",
+            {"request_no": request["request_no"]},
+            idempotency_key=one_key,
+        ).data
+        again = shared_registry.call(  # same key: the same certificate, nothing new issued
+            "judicial_records.issue_certificate",
+            {"request_no": request["request_no"]},
+            idempotency_key=one_key,
+        ).data
+        assert again == first
+        with pytest.raises(AdapterError, match="got certificate"):
+            shared_registry.call(
+                "judicial_records.issue_certificate",
+                {"request_no": request["request_no"]},
+                idempotency_key=key(),
+            )
+        return first
+
+    cert = issue(clean, "1")
+    assert cert["criminal_record"] == "Không có án tích"
+    assert cert["certificate_no"].endswith("/LLTP")
+    assert cert["issuer"] == "Sở Tư pháp tỉnh Bình Dương"
+    cert = issue(convicted, "2")
+    assert cert["criminal_record"] == "Có án tích" and cert["bans"]
+    assert len(cert["convictions"]) >= len(record["convictions"])
+    with pytest.raises(AdapterError, match="no certificate request"):
+        shared_registry.call(
+            "judicial_records.issue_certificate", {"request_no": "LLTP-074-2000-000001"},
+            idempotency_key=key(),
+        )  # fmt: skip
+
+
+# -- online channel (issue 10): portal, payment gateway, SMS; more in test_portal/test_payment
+@covers("portal.push_status")
+@covers("portal.get_dossier")
+def test_portal_takes_status_in_its_own_words(shared_registry):
+    update = {
+        "event": "received",
+        "dossier_code": "000.00.00.H56-261125-0001",
+        "procedure_code": "1.001193",
+        "status": "received",
+        "received_at": "2026-11-25T01:30:00+00:00",
+        "due_at": "2026-11-25T10:00:00+00:00",
+    }
+    ack = shared_registry.call("portal.push_status", update, idempotency_key=key()).data
+    assert ack["accepted"] and ack["ack_id"].startswith("CDVC-")
+    view = shared_registry.call("portal.get_dossier", {"dossier_code": update["dossier_code"]})
+    assert view.data["NgayTiepNhan"] == "20261125083000" and view.data["TrangThaiHoSo"] == "1"
+    with pytest.raises(AdapterError, match="status"):
+        shared_registry.call(
+            "portal.push_status", {**update, "status": "lost"}, idempotency_key=key()
+        )
+
+
+@covers("payment.create_payment")
+@covers("payment.get_payment")
+def test_payment_gateway_opens_and_reads_payments(shared_registry):
+    params = {"order_ref": "HS-1/1", "amount": 50_000, "description": "Lệ phí hộ tịch"}
+    made = shared_registry.call("payment.create_payment", params, idempotency_key=key()).data
+    assert made["status"] == "pending" and made["pay_url"].endswith(made["payment_id"])
+    read = shared_registry.call("payment.get_payment", {"payment_id": made["payment_id"]}).data
+    assert read["amount"] == 50_000 and read["transactions"] == []
+    with pytest.raises(AdapterError, match="amount"):
+        shared_registry.call(
+            "payment.create_payment", {**params, "amount": -1}, idempotency_key=key()
+        )
+
+
+@covers("sms.send")
+def test_sms_gateway_accepts_vietnamese_mobiles(shared_registry):
+    sent = shared_registry.call(
+        "sms.send", {"phone": "0912 345 678", "message": "Hồ sơ đã tiếp nhận"},
+        idempotency_key=key(),
+    ).data  # fmt: skip
+    assert sent["status"] == "queued" and sent["message_id"].startswith("SMS-")
+    with pytest.raises(AdapterError, match="mobile"):
+        shared_registry.call("sms.send", {"phone": "12345", "message": "x"}, idempotency_key=key())

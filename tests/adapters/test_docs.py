@@ -34,6 +34,6 @@ def test_every_fault_is_documented():
 
 
 def test_the_plugin_example_in_the_guide_is_the_tested_file():
-    marker = "<!-- example: tests/adapters/data/example_plugin/lienthong_judicial.py -->"
+    marker = "<!-- example: tests/adapters/data/example_plugin/lienthong_vehicles.py -->"
     block = GUIDE.split(marker, 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
-    assert block == (ROOT / "tests/adapters/data/example_plugin/lienthong_judicial.py").read_text()
+    assert block == (ROOT / "tests/adapters/data/example_plugin/lienthong_vehicles.py").read_text()

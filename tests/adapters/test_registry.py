@@ -17,26 +17,29 @@ from adapters.registry import Registry, get_registry, reset_registry
 from engine.errors import AdapterError, InvalidInput
 
 DATA = Path(__file__).parent / "data"
-BUILT_IN = {"population", "civil_status", "land", "business", "social_insurance", "tax"}
+BUILT_IN = {
+    "population", "civil_status", "land", "business", "social_insurance", "tax", "judicial_records",
+    "portal", "payment", "sms",
+}
 
 
 def install_plugin(root: Path) -> None:
     """Lay out an installed distribution by hand: a module plus its dist-info."""
-    shutil.copy(DATA / "example_plugin" / "lienthong_judicial.py", root)
-    info = root / "lienthong_judicial-0.1.dist-info"
+    shutil.copy(DATA / "example_plugin" / "lienthong_vehicles.py", root)
+    info = root / "lienthong_vehicles-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: lienthong-judicial\nVersion: 0.1\n"
+        "Metadata-Version: 2.1\nName: lienthong-vehicles\nVersion: 0.1\n"
     )
     (info / "entry_points.txt").write_text(
-        "[lienthong.adapters]\njudicial = lienthong_judicial:JudicialAdapter\n"
+        "[lienthong.adapters]\nvehicles = lienthong_vehicles:VehiclesAdapter\n"
     )
 
 
 def test_built_in_adapters_come_from_entry_points(make_registry):
     registry = make_registry()
     assert set(registry.adapters) == BUILT_IN
-    assert len(registry.operations()) == 16
+    assert len(registry.operations()) == 24
 
 
 def test_allow_list_limits_what_is_loaded(make_registry):
@@ -56,13 +59,13 @@ def test_process_wide_registry_is_built_once(monkeypatch, tmp_path):
 def test_a_separate_package_adds_an_adapter(make_registry, monkeypatch, tmp_path):
     install_plugin(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    registry = make_registry("judicial,population")
-    assert registry.operations() >= {"judicial.check_record", "population.lookup_citizen"}
-    result = registry.call("judicial.check_record", {"personal_id": "074096086598"})
-    assert result.data["clean"] is True and result.record.outcome == "ok"
-    with pytest.raises(AdapterError, match="no judicial record"):
-        registry.call("judicial.check_record", {"personal_id": "074096086590"})
-    rows = [r for r in registry.describe() if r["operation"] == "judicial.check_record"]
+    registry = make_registry("vehicles,population")
+    assert registry.operations() >= {"vehicles.lookup_vehicle", "population.lookup_citizen"}
+    result = registry.call("vehicles.lookup_vehicle", {"plate": "61A-123.45"})
+    assert result.data["kind"] == "ô tô con" and result.record.outcome == "ok"
+    with pytest.raises(AdapterError, match="no vehicle registered"):
+        registry.call("vehicles.lookup_vehicle", {"plate": "61A-999.99"})
+    rows = [r for r in registry.describe() if r["operation"] == "vehicles.lookup_vehicle"]
     assert rows[0]["healthy"] is True and rows[0]["kind"] == "read"
 
 

@@ -37,7 +37,17 @@ def _no_nan(value: str) -> float:
 
 @pytest.fixture(scope="module")
 def report() -> dict:
-    done = _run("--quick", "--dossiers", "2", "--history", "3,12", "--pg-url", pg_base_url())
+    done = _run(
+        "--quick",
+        "--dossiers",
+        "2",
+        "--history",
+        "3,12",
+        "--processes",
+        "2",
+        "--pg-url",
+        pg_base_url(),
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout, parse_constant=_no_nan)
 
@@ -58,6 +68,21 @@ def test_throughput_figures_for_both_backends_and_the_ceiling(report: dict) -> N
     # Each dossier really went through the database: one transaction per step means many
     # statements (and the run checks that every dossier reached result_returned).
     assert all(v >= 5 for v in report["sql_statements_per_dossier"].values())
+
+
+@pytest.mark.postgres
+def test_parallel_figures_compare_like_with_like(report: dict) -> None:
+    rates = report["persisted_dossiers_per_s_parallel"]
+    assert set(rates) == {"sqlite", "postgresql"}
+    assert all(_positive(v) for v in rates.values())
+    ceiling = report["memory_dossiers_per_s_parallel"]
+    assert _positive(ceiling)
+    share = report["persisted_share_of_ceiling_parallel"]
+    for backend, rate in rates.items():  # against the ceiling run in as many processes
+        assert share[backend] == pytest.approx(rate / ceiling)
+    assert report["parallel"] == {"processes": 2, "dossiers_per_process": 1}
+    assert "postgresql_at_least_50_dossiers_per_s_parallel" in report["targets"]
+    assert _positive(report["postgresql_commit_floor_ms"])
 
 
 @pytest.mark.postgres
@@ -92,6 +117,8 @@ def test_targets_are_reported_not_asserted(report: dict) -> None:
         "sqlite_share_of_ceiling_at_least_one_third",
         "postgresql_at_least_50_dossiers_per_s",
         "load_flat_in_history",
+        "postgresql_at_least_50_dossiers_per_s_parallel",
+        "postgresql_share_of_ceiling_parallel_at_least_one_third",
     }
     for name, target in targets.items():
         assert isinstance(target["pass"], bool), name
@@ -131,3 +158,24 @@ def test_bad_arguments_get_a_clear_message(args: list[str], message: str) -> Non
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_catalogue_bench_prints_every_figure(tmp_path):
+    """`python -m bench.catalogue` with a tiny synthetic catalogue: coverage, validate, start."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.catalogue", "-n", "24", "--jobs", "1",
+         "--national", str(ROOT / "tests" / "bpmn" / "data")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["synthetic_import"]["procedures"] == 24
+    assert figures["synthetic_validate"]["errors"] == 0
+    assert figures["synthetic_validate"]["summary"].startswith("24 procedures: ")
+    start = figures["engine_start"]
+    runnable = figures["synthetic_import"]["models"]["created"]
+    assert start["deployed"] == runnable and start["failed"] == 0
+    for mode in ("cold", "warm"):
+        assert start[mode]["models"] == runnable
+        assert 0 < start[mode]["first_model_seconds"] <= start[mode]["start_seconds"]
+    assert figures["max_rss_mb"] > 0

@@ -152,3 +152,13 @@ def test_missing_path_and_unknown_file_type(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(InvalidInput, match="unknown source type"):
         import_path(tmp_path / "notes.txt")
+
+
+def test_report_asks_a_designer_to_map_partner_calls_the_generator_could_not():
+    from bpmn.catalog.entry import CatalogueEntry
+    from bpmn.catalog.report import procedure_report
+
+    entry = CatalogueEntry(code="1.013831", name="Chuyển nhượng", partners=["land", "population"])
+    needs = procedure_report(entry).needs_designer
+    assert "map the parameters of land.lookup_parcel" in needs
+    assert not any("population" in n for n in needs)  # its citizen ID is mapped

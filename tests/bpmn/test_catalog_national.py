@@ -85,7 +85,7 @@ def test_shipped_real_procedures(real):
     assert all(not e.synthetic and e.source for e in real.entries)
     by_code = {e.code: e for e in real.entries}
     birth = by_code["1.001193"].deadline()
-    assert (birth.amount, birth.unit) == (1, "working_days")
+    assert (birth.amount, birth.unit) == (0, "working_days")  # same day, 15:00 rule
     assert by_code["1.004222"].deadline().amount == 7
 
 

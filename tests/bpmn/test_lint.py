@@ -115,6 +115,18 @@ def test_forms_must_exist_and_be_valid_json_schema(tmp_path, monkeypatch):
     assert codes(lint(text)) == {("E-FORM-INVALID", "approve")}
 
 
+def test_prefill_sources_must_be_registered_operations(tmp_path, monkeypatch):
+    prefill = {"operation": "judicial_records.lookup_record", "param": "personal_id",
+               "fill": {"full_name": "full_name"}}  # fmt: skip
+    schema = {"type": "object", "properties": {
+        "cccd": {"type": "string", "x-prefill": prefill}, "full_name": {"type": "string"}}}
+    (tmp_path / "approve.json").write_text(json.dumps({"schema": schema}), encoding="utf-8")
+    monkeypatch.setenv("LIENTHONG_FORMS_PATH", str(tmp_path))
+    assert codes(lint(BASE)) == {("E-PREFILL-OPERATION", "approve")}
+    assert lint(BASE, known_operations=OPS | {"judicial_records.lookup_record"}) == []
+    assert lint(BASE, known_operations=None) == []
+
+
 def test_loop_without_wait_state_is_refused_but_loop_through_user_task_is_fine():
     spin = mutate(
         ('id="f3" sourceRef="svc" targetRef="approve"', 'id="f3" sourceRef="svc" targetRef="gw"'),
@@ -169,3 +181,59 @@ def test_cli_prints_one_line_per_finding_and_sets_exit_code(tmp_path):
     result = runner.invoke(model, ["lint", str(tmp_path / "missing.bpmn")])
     assert result.exit_code == 1 and result.output.startswith("error E-FILE -: cannot read")
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def with_wait(attr: str, time: str = '<bpmn:timeDuration>"P2D"</bpmn:timeDuration>') -> str:
+    """The base with a timer between receive and the gateway; `attr` goes on the event."""
+    wait = (f'<bpmn:intermediateCatchEvent id="wait" {attr}><bpmn:incoming>f2</bpmn:incoming>'
+            '<bpmn:outgoing>f2b</bpmn:outgoing><bpmn:timerEventDefinition id="wait_def">'
+            f"{time}</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>")  # fmt: skip
+    return mutate(
+        ("<bpmn:flowNodeRef>gw</bpmn:flowNodeRef>",
+         "<bpmn:flowNodeRef>wait</bpmn:flowNodeRef><bpmn:flowNodeRef>gw</bpmn:flowNodeRef>"),
+        ("<bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f_refuse",
+         "<bpmn:incoming>f2b</bpmn:incoming><bpmn:outgoing>f_refuse"),
+        ('<bpmn:sequenceFlow id="f2" sourceRef="receive" targetRef="gw" />',
+         '<bpmn:sequenceFlow id="f2" sourceRef="receive" targetRef="wait" />'
+         '<bpmn:sequenceFlow id="f2b" sourceRef="wait" targetRef="gw" />' + wait),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("attr", ['lt:workingDays="3"', 'lt:workingHours="4.5"', ""])
+def test_working_time_timers_are_clean(attr: str) -> None:
+    assert lint(with_wait(attr)) == []
+
+
+def test_working_time_on_the_timer_definition_is_clean() -> None:
+    text = with_wait("").replace('id="wait_def"', 'id="wait_def" lt:workingDays="1"')
+    assert lint(text) == []
+
+
+@pytest.mark.parametrize(
+    ("attr", "time", "message"),
+    [
+        ('lt:workingDays="0"', None, "greater than 0"),
+        ('lt:workingDays="-2"', None, "greater than 0"),
+        ('lt:workingHours="bốn"', None, "greater than 0"),
+        ('lt:workingDays="2" lt:workingHours="4"', None, "cannot both be set"),
+        ('lt:workingDays="2"', '<bpmn:timeDate>"2026-09-01T08:00:00+07:00"</bpmn:timeDate>',
+         "contradicts the timer's timeDate"),
+        ('lt:workingDays="2"', '<bpmn:timeCycle>"R3/PT1H"</bpmn:timeCycle>',
+         "contradicts the timer's timeCycle"),
+    ],
+)  # fmt: skip
+def test_bad_working_time_timers(attr: str, time: str | None, message: str) -> None:
+    text = with_wait(attr) if time is None else with_wait(attr, time)
+    found = [f for f in lint(text) if f.code == "E-TIMER-WORKING"]
+    assert [(f.element_id, f.severity) for f in found] == [("wait", "error")]
+    assert message in found[0].message
+
+
+def test_working_time_outside_a_timer_event() -> None:
+    text = mutate(('name="Approve"', 'name="Approve" lt:workingDays="2"'))
+    assert codes(lint(text)) == {("E-TIMER-WORKING", "approve")}
+
+
+def test_working_time_without_a_duration() -> None:
+    text = with_wait('lt:workingDays="2"', "")
+    assert ("E-TIMER-WORKING", "wait") in codes(lint(text))

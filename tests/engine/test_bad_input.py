@@ -158,3 +158,9 @@ def test_a_new_procedure_needs_a_name(engine) -> None:
     with pytest.raises(InvalidInput, match="needs a name"):
         engine.deploy("X.000003", TEMPLATE)
     assert _everything(engine) == before
+
+
+@pytest.mark.parametrize("ref", ["99999999999999999999999", "²", "0", "-1", 2**70])
+def test_a_dossier_reference_out_of_range_is_not_found(engine, ref) -> None:
+    with pytest.raises(NotFound, match="does not exist"):
+        engine.dossier(ref)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from engine.clock import ManualClock
 from engine.executor import CeleryExecutor, make_executor
@@ -43,3 +46,63 @@ def test_eager_celery_runs_the_job_on_the_calling_engine(tmp_path: Path) -> None
     ]
     assert calls[0][1] == {"code": d.code}
     assert e.dossier(d.code).status == "result_returned"
+
+
+def test_the_scheduler_publishes_tick_sweep_and_the_daily_late_report() -> None:
+    from celery.schedules import crontab
+
+    from engine.celery_app import beat_schedule
+
+    schedule = beat_schedule(load({"tick_interval_s": 0, "late_report_hour": 6}))
+    assert {k: v["task"] for k, v in schedule.items()} == {
+        "tick": "lienthong.tick",
+        "sweep": "lienthong.sweep",
+        "late-report": "lienthong.late_report",
+        "metrics-summary": "lienthong.metrics_summary",
+        "daily-report": "lienthong.daily_report",
+    }
+    assert schedule["tick"]["schedule"] == 60.0  # 0 only turns the embedded ticker off
+    assert schedule["sweep"]["schedule"] == 30.0
+    assert schedule["late-report"]["schedule"] == crontab(hour=6, minute=0)
+
+
+def test_a_redis_broker_gets_the_transport_that_survives_losing_it() -> None:
+    from engine.celery_app import RedisTransport, app, configure
+
+    configure(load({"broker_url": "redis://127.0.0.1:6379/1", "celery_eager": False}))
+    conn = app.connection_for_write()
+    assert conn.get_transport_cls() is RedisTransport
+    assert app.conf.broker_transport_options["visibility_timeout"] == 3600.0
+    configure(load({"broker_url": "memory://", "celery_eager": True}))
+    assert app.conf.broker_transport is None
+
+
+def test_the_service_caller_setting_names_a_function() -> None:
+    from engine.celery_app import load_service_caller
+
+    assert load_service_caller(load({})) is None
+    assert load_service_caller(load({"service_caller": "json:dumps"})) is json.dumps
+    with pytest.raises(ValueError, match="module:function"):
+        load_service_caller(load({"service_caller": "json.dumps"}))
+
+
+def test_the_tick_task_reads_a_moment_without_zone_as_vietnam_time(tmp_path: Path) -> None:
+    from engine.celery_app import bind_engine, tick
+
+    seen: list[datetime] = []
+
+    class Recorder:
+        def tick(self, now: datetime | None) -> dict[str, int]:
+            seen.append(now)
+            return {}
+
+    bind_engine(Recorder())  # type: ignore[arg-type]
+    try:
+        tick.run("2026-12-01T09:00")
+        tick.run("2026-12-01T02:00+00:00")
+        tick.run()
+    finally:
+        bind_engine(None)
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    assert seen[:2] == [datetime(2026, 12, 1, 9, 0, tzinfo=vn)] * 2
+    assert seen[2] is None

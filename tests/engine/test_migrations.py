@@ -160,10 +160,12 @@ def test_new_revision_writes_the_next_migration(
         table.to_metadata(changed)
     changed.tables["dossiers"].append_column(Column("priority", String(10)))
     monkeypatch.setattr(migrate, "_metadata", lambda: changed)
+    previous = migrate.head()
     written = migrate.new_revision("add dossier priority")
-    assert written.parent == scripts / "versions" and written.name.startswith("0002_")
+    assert written.parent == scripts / "versions"
+    assert written.name.startswith(f"{int(previous) + 1:04d}_")
     source = written.read_text(encoding="utf-8")
-    assert "down_revision = '0001'" in source or 'down_revision = "0001"' in source
+    assert f"down_revision = '{previous}'" in source or f'down_revision = "{previous}"' in source
     assert "add_column" in source and "priority" in source
     url = f"sqlite:///{tmp_path / 'next.sqlite'}"
     assert migrate.upgrade(url) == written.name[:4]

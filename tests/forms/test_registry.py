@@ -66,3 +66,25 @@ def test_edited_form_file_is_reloaded(tmp_path):
     assert load_form("mine", search_path=[tmp_path]).schema["title"] == "v1"
     path.write_text(json.dumps({"schema": {"type": "object", "title": "v2 longer"}}), "utf-8")
     assert load_form("mine", search_path=[tmp_path]).schema["title"] == "v2 longer"
+
+
+def test_catalogue_forms_are_on_the_search_path(tmp_path, monkeypatch):
+    from bpmn.catalog.entry import CatalogueEntry, RequiredDocument
+    from bpmn.catalog.store import CatalogStore
+    from forms.skeleton import form_id_for
+
+    monkeypatch.setenv("LIENTHONG_CATALOG_DIR", str(tmp_path / "catalog"))
+    store = CatalogStore()
+    birth = [RequiredDocument("Giấy chứng sinh", originals=1)]
+    entry = CatalogueEntry(code="1.001193", name="Thủ tục đăng ký khai sinh", documents=birth)
+    store.write(entry, generate=True)
+    form = load_form(form_id_for("1.001193"))
+    assert form.path == tmp_path / "catalog" / "1.001193" / "form.json"
+    assert form.schema["title"] == "Thủ tục đăng ký khai sinh"
+    assert not form_exists(form_id_for("1.000656"))
+    info = CatalogueEntry(code="1.000656", name="Thủ tục đăng ký khai tử", mode="info")
+    store.write(info, generate=True)  # a new folder without a form: still not found
+    assert not form_exists(form_id_for("1.000656"))
+    info.mode = "partial"
+    store.write(info, generate=True)  # the form appears inside an existing folder
+    assert form_exists(form_id_for("1.000656"))

@@ -1,0 +1,222 @@
+"""What a dossier actually went through: hand-offs, who waited on whom, people vs systems.
+
+Read from the normalised rows only (task rows, service jobs, the audit log; the model's
+``lt:touchpoint`` marks from its stored BPMN): no workflow is deserialised. Figures:
+
+- steps done by people (completed user tasks, per agency) and by systems (service tasks
+  completed, adapter calls, incidents and retries);
+- hand-offs: a person's task of one agency opened after a person's task of another agency
+  was completed (the latest one before it), in time order;
+- who waited on whom: for each party (an agency, an external system, the citizen) the working
+  time during which the dossier had open work with it (overlaps counted once per party);
+- elapsed working days from receipt to the result being ready (or now), against the legal
+  deadline, and the same without the time spent waiting on the citizen (supplementation,
+  payment), which the law does not count against the agencies;
+- the citizen's touchpoints as they happened, and the notices they were given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .errors import UnknownProcedure
+from .models import AuditEvent, Dossier, Procedure, ProcessVersion, ServiceJob, TaskRow
+
+if TYPE_CHECKING:
+    from bpmn.analysis import ModelFigures
+
+    from .runtime import Engine
+
+CITIZEN = "citizen"
+
+
+@dataclass
+class DossierFigures:
+    code: str
+    procedure_code: str
+    status: str
+    received_at: str
+    ready_at: str | None  # when the result was ready (settled), else finished, else None
+    human_steps: int
+    human_steps_by_agency: dict[str, int]
+    system_steps: int
+    adapter_calls: int
+    incidents: int
+    retries: int
+    handoffs: list[dict[str, Any]]
+    waited_on: dict[str, float]  # party → working days with open work there
+    elapsed_working_days: float
+    citizen_wait_working_days: float
+    deadline: str | None  # "20 working_days" or None when unknown
+    due_at: str | None
+    on_time: bool | None
+    submissions: int = 1
+    visits: int = 0
+    payments: int = 0
+    supplement_rounds: int = 0
+    notices: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def agency_working_days(self) -> float:
+        return round(self.elapsed_working_days - self.citizen_wait_working_days, 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["agency_working_days"] = self.agency_working_days
+        return out
+
+
+class DossierAnalysis:
+    def analyse_dossier(self: Engine, ref: str | int) -> DossierFigures:
+        """Measure a dossier's intermediary steps from what was recorded about it."""
+        now = self.clock.now()
+        with self.db.read() as s:
+            d: Dossier = self._find_dossier(s, ref)
+            proc = s.get(Procedure, d.procedure_code)
+            xml = s.get(ProcessVersion, d.version_id).bpmn_xml
+            rows = list(s.execute(select(TaskRow).where(TaskRow.dossier_id == d.id)).scalars())
+            jobs = list(
+                s.execute(select(ServiceJob).where(ServiceJob.dossier_id == d.id)).scalars()
+            )
+            events = self.history(d.id, session=s)
+        marks = _touchpoint_marks(xml)
+        end = d.settled_at or d.finished_at or now
+        cal = self.calendar
+        people = sorted((r for r in rows if r.kind == "user"), key=lambda r: (r.created_at, r.id))
+        done = [r for r in people if r.state == "completed"]
+        by_agency: dict[str, int] = {}
+        for r in done:
+            by_agency[r.agency_code or "?"] = by_agency.get(r.agency_code or "?", 0) + 1
+        spans: dict[str, list[tuple[datetime, datetime]]] = {}
+        for r in people:
+            if r.state == "cancelled" and r.completed_at is None:
+                continue
+            party = CITIZEN if marks.get(r.bpmn_id) == "pay" else (r.agency_code or "?")
+            spans.setdefault(party, []).append((r.created_at, r.completed_at or now))
+        for j in jobs:
+            stop = j.updated_at if j.state in ("done", "cancelled") else now
+            spans.setdefault(j.operation.split(".")[0], []).append((j.created_at, stop))
+        spans.setdefault(CITIZEN, []).extend(_pauses(events, now))
+        waited = {p: round(_union_seconds(cal, iv) / cal.day_seconds, 3) for p, iv in spans.items()}
+        deadline = None
+        if proc is not None and proc.deadline_amount is not None:
+            deadline = f"{proc.deadline_amount:g} {proc.deadline_unit or 'working_days'}"
+        citizen_days = waited.get(CITIZEN, 0.0)
+        return DossierFigures(
+            code=d.code,
+            procedure_code=d.procedure_code,
+            status=d.status,
+            received_at=d.received_at.isoformat(),
+            ready_at=(d.settled_at or d.finished_at).isoformat()
+            if (d.settled_at or d.finished_at)
+            else None,
+            human_steps=len(done),
+            human_steps_by_agency=by_agency,
+            system_steps=sum(1 for r in rows if r.kind == "service" and r.state == "completed"),
+            adapter_calls=sum(j.attempts for j in jobs),
+            incidents=sum(1 for e in events if e.action == "incident"),
+            retries=sum(1 for e in events if e.action in ("service_retry",
+                                                          "service_retry_requested")),  # fmt: skip
+            handoffs=_handoffs(people),
+            waited_on=waited,
+            elapsed_working_days=round(cal.working_days_between(d.received_at, end), 3),
+            citizen_wait_working_days=citizen_days,
+            deadline=deadline,
+            due_at=d.due_at.isoformat() if d.due_at else None,
+            on_time=None if d.due_at is None else end <= d.due_at,
+            submissions=1,
+            visits=(d.channel == "counter")
+            + sum(1 for r in done if marks.get(r.bpmn_id) in ("collect", "visit")),
+            payments=sum(1 for r in done if marks.get(r.bpmn_id) == "pay"),
+            supplement_rounds=sum(1 for e in events if e.action == "clock_paused"),
+            notices=_notices(events),
+        )
+
+    def analyse_procedure(self: Engine, code: str) -> ModelFigures:
+        """Count the intermediary steps of a deployed procedure's current model."""
+        from bpmn.analysis import analyse_model
+
+        with self.db.read() as s:
+            proc = s.get(Procedure, code)
+            if proc is None or proc.current_version_id is None:
+                raise UnknownProcedure(f"procedure {code} is not deployed")
+            version = s.get(ProcessVersion, proc.current_version_id)
+            xml, process_id = version.bpmn_xml, version.process_id
+            deadline = None
+            if proc.deadline_amount is not None:
+                deadline = (proc.deadline_amount, proc.deadline_unit or "working_days")
+        figures = analyse_model(xml, process_id=process_id, deadline=deadline, code=code)
+        figures.name = proc.name
+        return figures
+
+    def notices(self: Engine, ref: str | int) -> list[dict[str, Any]]:
+        """The notices the citizen was given about this dossier, oldest first."""
+        d = self.dossier(ref)
+        return _notices(self.history(d.id))
+
+
+def _touchpoint_marks(xml: bytes) -> dict[str, str]:
+    from bpmn.analysis import analyse_model
+
+    try:
+        return analyse_model(xml).touchpoint_steps
+    except Exception:  # a model the static analysis cannot read still has its rows
+        return {}
+
+
+def _handoffs(people: list[TaskRow]) -> list[dict[str, Any]]:
+    out = []
+    for row in people:
+        before = [
+            p
+            for p in people
+            if p is not row and p.completed_at is not None and p.completed_at <= row.created_at
+        ]
+        if not before:
+            continue
+        prev = max(before, key=lambda p: (p.completed_at, p.created_at))
+        if prev.agency_code != row.agency_code:
+            out.append({"from": prev.agency_code, "to": row.agency_code,
+                        "from_step": prev.bpmn_id, "to_step": row.bpmn_id,
+                        "at": row.created_at.isoformat()})  # fmt: skip
+    return out
+
+
+def _pauses(events: list[AuditEvent], now: datetime) -> list[tuple[datetime, datetime]]:
+    out, started = [], None
+    for e in events:
+        if e.action == "clock_paused" and started is None:
+            started = e.at
+        elif e.action == "clock_resumed" and started is not None:
+            out.append((started, e.at))
+            started = None
+    if started is not None:
+        out.append((started, now))
+    return out
+
+
+def _union_seconds(cal: Any, intervals: list[tuple[datetime, datetime]]) -> float:
+    """Working seconds covered by the intervals, overlaps counted once."""
+    total, cur = 0.0, None
+    for a, b in sorted((a, b) for a, b in intervals if b > a):
+        if cur is None or a > cur[1]:
+            if cur is not None:
+                total += cal.working_seconds_between(*cur)
+            cur = [a, b]
+        else:
+            cur[1] = max(cur[1], b)
+    if cur is not None:
+        total += cal.working_seconds_between(*cur)
+    return total
+
+
+def _notices(events: list[AuditEvent]) -> list[dict[str, Any]]:
+    return [
+        {"id": e.detail.get("notice"), "at": e.at.isoformat(), **e.detail}
+        for e in events
+        if e.action == "citizen_notice"
+    ]

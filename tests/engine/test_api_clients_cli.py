@@ -1,0 +1,44 @@
+"""``lienthong api-client`` and ``lienthong portal`` from the shell."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from engine import api_clients
+from engine.cli import cli
+from engine.runtime import Engine
+from engine.settings import load
+
+
+def test_api_client_commands(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    runner = CliRunner()
+
+    def lt(*args: str):
+        return runner.invoke(cli, ["--database-url", url, *args], catch_exceptions=False)
+
+    assert lt("db", "upgrade").exit_code == 0
+    engine = Engine(load({"database_url": url}))
+    engine.create_schema()  # tables of models newer than the last migration (none once migrated)
+    made = lt("api-client", "create", "cong-dvc", "--scope", "dossiers:read",
+              "--agency", "000.00.06.H56", "--json")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    token = json.loads(made.stdout)["token"]
+    assert api_clients.authenticate(engine, token).scopes == {"dossiers:read"}
+    listed = json.loads(lt("api-client", "list", "--json").stdout)
+    assert [(c["name"], c["revoked"]) for c in listed] == [("cong-dvc", None)]
+    assert token not in lt("api-client", "list").stdout
+    again = lt("api-client", "create", "cong-dvc")
+    assert again.exit_code == 1 and "exists" in again.stderr
+    bad = lt("api-client", "create", "x", "--scope", "everything")
+    assert bad.exit_code == 2 and "everything" in bad.output
+    assert "revoked" in lt("api-client", "revoke", "cong-dvc").stdout
+    assert "revoked" in lt("api-client", "list").stdout
+    missing = lt("api-client", "revoke", "nobody")
+    assert missing.exit_code == 1 and "nobody" in missing.stderr
+    assert lt("portal", "push").stdout.strip() == "nothing to send"
+    assert json.loads(lt("portal", "pending", "--json").stdout) == []
+    assert "0 row(s) queued again" in lt("portal", "retry").stdout
+    engine.db.dispose()
