@@ -13,12 +13,21 @@ Read from the normalised rows only (task rows, service jobs, the audit log; the 
   deadline, and the same without the time spent waiting on the citizen (supplementation,
   payment), which the law does not count against the agencies;
 - the citizen's touchpoints as they happened, and the notices they were given.
+
+The model's part (which steps are citizen touchpoints) is the same for every dossier of a
+version, and reading and analysing the BPMN costs more than the dossier's own rows: each
+engine keeps it per model content hash in a small LRU (:class:`ModelMarks`), so a dossier page
+does only the per-dossier part. A new version has a new hash, so it is never served another's.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -70,20 +79,58 @@ class DossierFigures:
         return out
 
 
+class ModelMarks:
+    """Each model's touchpoint marks (step id → kind), by content hash, at most ``size`` models.
+
+    Versions are immutable and the key is their content, so a hit is always right; the XML is
+    read only on a miss.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, content_hash: str, read_xml: Callable[[], bytes]) -> dict[str, str]:
+        with self._lock:
+            marks = self._items.get(content_hash)
+            if marks is not None:
+                self._items.move_to_end(content_hash)
+                return marks
+        marks = _touchpoint_marks(read_xml())
+        with self._lock:
+            self._items[content_hash] = marks
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return marks
+
+
 class DossierAnalysis:
+    @cached_property
+    def model_marks(self) -> ModelMarks:
+        """This engine's cache of the models' touchpoint marks (made on first use)."""
+        return ModelMarks()
+
     def analyse_dossier(self: Engine, ref: str | int) -> DossierFigures:
         """Measure a dossier's intermediary steps from what was recorded about it."""
         now = self.clock.now()
         with self.db.read() as s:
             d: Dossier = self._find_dossier(s, ref)
             proc = s.get(Procedure, d.procedure_code)
-            xml = s.get(ProcessVersion, d.version_id).bpmn_xml
+            content_hash = s.execute(
+                select(ProcessVersion.content_hash).where(ProcessVersion.id == d.version_id)
+            ).scalar_one()
+            marks = self.model_marks.get(
+                content_hash,
+                lambda: s.execute(
+                    select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == d.version_id)
+                ).scalar_one(),
+            )
             rows = list(s.execute(select(TaskRow).where(TaskRow.dossier_id == d.id)).scalars())
             jobs = list(
                 s.execute(select(ServiceJob).where(ServiceJob.dossier_id == d.id)).scalars()
             )
             events = self.history(d.id, session=s)
-        marks = _touchpoint_marks(xml)
         end = d.settled_at or d.finished_at or now
         cal = self.calendar
         people = sorted((r for r in rows if r.kind == "user"), key=lambda r: (r.created_at, r.id))
@@ -119,8 +166,9 @@ class DossierAnalysis:
             system_steps=sum(1 for r in rows if r.kind == "service" and r.state == "completed"),
             adapter_calls=sum(j.attempts for j in jobs),
             incidents=sum(1 for e in events if e.action == "incident"),
-            retries=sum(1 for e in events if e.action in ("service_retry",
-                                                          "service_retry_requested")),  # fmt: skip
+            retries=sum(
+                1 for e in events if e.action in ("service_retry", "service_retry_requested")
+            ),  # fmt: skip
             handoffs=_handoffs(people),
             waited_on=waited,
             elapsed_working_days=round(cal.working_days_between(d.received_at, end), 3),
@@ -160,7 +208,7 @@ class DossierAnalysis:
 
 
 def _touchpoint_marks(xml: bytes) -> dict[str, str]:
-    from bpmn.analysis import analyse_model
+    from bpmn.analysis import analyse_model  # lxml and the analysis load on the first miss
 
     try:
         return analyse_model(xml).touchpoint_steps

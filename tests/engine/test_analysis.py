@@ -15,12 +15,15 @@ import json
 import pytest
 from click.testing import CliRunner
 
+import bpmn.analysis
 from adapters.sim.world import World
 from engine import cli_analyse
+from engine.analysis import ModelMarks
 from engine.cli import cli
 from engine.errors import NotFound, UnknownProcedure
 from engine.runtime import Engine
 from tests.engine import flowkit
+from tests.engine.conftest import AGENCY, TEMPLATE, TEST_PROC, Officers
 from tests.engine.flowkit import COMMUNE, POLICE, Desk, docs
 from tests.engine.test_flows_birth import submit
 
@@ -79,6 +82,53 @@ def test_deployed_procedure_is_analysed_with_its_deadline(flow_engine: Engine) -
     f = flow_engine.analyse_procedure("1.013831")
     assert f.deadline == (18.0, "working_days") and f.code == "1.013831"
     assert (f.touchpoints.payments, len(f.handoffs)) == (1, 2)
+
+
+def _template_marked(kind: str) -> bytes:
+    """The standard template with its result-return step marked as a citizen touchpoint."""
+    step = '<bpmn:userTask id="return_result" name="Trả kết quả"'.encode()
+    assert step in TEMPLATE
+    return TEMPLATE.replace(step, step + b' lt:touchpoint="' + kind.encode() + b'"')
+
+
+def test_the_model_part_is_read_once_per_version_and_a_new_version_is_not_served_stale(
+    engine: Engine, officers: Officers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    analyse = bpmn.analysis.analyse_model
+    monkeypatch.setattr(
+        bpmn.analysis, "analyse_model", lambda xml, **kw: parsed.append(xml) or analyse(xml, **kw)
+    )
+    path = ["receive", "appraise", "approve", "return_result"]
+
+    def deploy(kind: str) -> None:
+        engine.deploy(TEST_PROC, _template_marked(kind), name="Thủ tục thử nghiệm",
+                      deadline=(10, "working_days"), agency_code=AGENCY)  # fmt: skip
+
+    deploy("collect")
+    old = officers.walk(officers.submit(TEST_PROC), path)
+    first = engine.analyse_dossier(old.code)
+    assert (first.visits, first.payments) == (2, 0)  # the counter, then collecting the result
+    assert engine.analyse_dossier(old.code) == first and len(parsed) == 1
+    deploy("pay")  # the same step, now where the citizen pays
+    new = officers.walk(officers.submit(TEST_PROC), path)
+    assert new.version_id != old.version_id
+    fresh = engine.analyse_dossier(new.code)
+    assert (fresh.visits, fresh.payments) == (1, 1) and len(parsed) == 2
+    assert engine.analyse_dossier(old.code) == first and len(parsed) == 2
+
+
+def test_the_model_marks_cache_is_bounded_least_recently_used_first() -> None:
+    reads: list[str] = []
+    marks = ModelMarks(size=2)
+
+    def get(key: str) -> dict[str, str]:
+        return marks.get(key, lambda: reads.append(key) or b"<not bpmn/>")
+
+    assert get("a") == {}  # a model the analysis cannot read has no marks, and is kept
+    get("b"), get("a"), get("c")  # c pushes out b, the least recently used
+    get("a"), get("b")
+    assert reads == ["a", "b", "c", "b"]
 
 
 # -- the command ------------------------------------------------------------------------------
