@@ -1,4 +1,4 @@
-"""What the liên thông flow tests share: agencies, their officers, the simulators, the flows.
+"""What the liên thông flow tests share: the province of `bpmn.flows.province`, the simulators.
 
 `flow_engine` builds an engine on ``db_url`` (SQLite and PostgreSQL) whose service tasks call
 the real adapters against fresh in-process simulators, with every flow of `bpmn.flows`
@@ -18,7 +18,7 @@ import pytest
 from adapters.registry import Registry
 from adapters.settings import sim_people, sim_seed
 from adapters.sim.world import World, world
-from bpmn.flows import MODELS
+from bpmn.flows import cases, province
 from engine.clock import ManualClock
 from engine.models import Dossier, ServiceJob, TaskRow
 from engine.runtime import Engine
@@ -26,53 +26,16 @@ from engine.settings import load
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2026, 11, 25, 8, 30, tzinfo=VN)  # a Wednesday morning
-SIM_ENV = {
-    "LIENTHONG_ADAPTERS_MODE": "inprocess",
-    "LIENTHONG_ADAPTERS_BACKOFF": "0",
-    "LIENTHONG_ADAPTERS_RETRIES": "1",
-    "LIENTHONG_ADAPTERS_TIMEOUT": "2",
-    "LIENTHONG_ADAPTERS_BREAKER_FAILURES": "50",
-    "LIENTHONG_ADAPTERS_ALLOW": "",
-    "LIENTHONG_SIM_PEOPLE": "300",
-}
-#: agency code → (name, level)
-AGENCIES = {
-    "000.25.41.H56": ("UBND phường Phú Cường", "commune"),
-    "000.25.41.H56.CA": ("Công an phường Phú Cường", "commune"),
-    "000.00.74.BHXH": ("Bảo hiểm xã hội tỉnh Bình Dương", "province"),
-    "000.00.06.H56": ("Phòng Đăng ký kinh doanh – Sở Tài chính", "province"),
-    "000.00.07.H56": ("Văn phòng Đăng ký đất đai tỉnh", "province"),
-    "000.00.74.THUE": ("Thuế tỉnh Bình Dương", "province"),
-}
+AGENCIES, OFFICERS = province.AGENCIES, province.OFFICERS
 COMMUNE, POLICE, SOCIAL, BUSINESS, LAND, TAX = AGENCIES
-#: username → (agency, roles)
-OFFICERS = {
-    "motcua.phucuong": (COMMUNE, ["one_stop_officer"]),
-    "hotich.phucuong": (COMMUNE, ["specialist"]),
-    "chutich.phucuong": (COMMUNE, ["leader"]),
-    "congan.cutru": (POLICE, ["specialist"]),
-    "bhxh.motcua": (SOCIAL, ["one_stop_officer"]),
-    "bhxh.chuyenvien": (SOCIAL, ["specialist"]),
-    "bhxh.lanhdao": (SOCIAL, ["leader"]),
-    "dkkd.motcua": (BUSINESS, ["one_stop_officer"]),
-    "dkkd.chuyenvien": (BUSINESS, ["specialist"]),
-    "dkkd.lanhdao": (BUSINESS, ["leader"]),
-    "datdai.motcua": (LAND, ["one_stop_officer"]),
-    "datdai.chuyenvien": (LAND, ["specialist"]),
-    "datdai.lanhdao": (LAND, ["leader"]),
-    "thue.chuyenvien": (TAX, ["specialist"]),
-}
-#: lane key of a flow → agency code in this test province
-LANE_AGENCIES = {"police": POLICE, "social_insurance": SOCIAL, "tax": TAX}
-#: procedure code → the agency whose counter receives it
-RECEIVING = {"1.004222": POLICE, "L.000103": SOCIAL, "2.001583": BUSINESS, "1.013831": LAND}
+docs = cases.documents
 
 
 @pytest.fixture(scope="session")
 def people() -> World:
-    """The world the simulators are seeded with (same seed and size as SIM_ENV)."""
+    """The world the simulators are seeded with (same seed and size as `registry`'s)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("LIENTHONG_SIM_PEOPLE", SIM_ENV["LIENTHONG_SIM_PEOPLE"])
+    mp.setenv("LIENTHONG_SIM_PEOPLE", province.SIMULATOR_ENV["LIENTHONG_SIM_PEOPLE"])
     try:
         return world(sim_seed(), sim_people())
     finally:
@@ -81,9 +44,8 @@ def people() -> World:
 
 @pytest.fixture
 def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Registry]:
-    for key, value in SIM_ENV.items():
+    for key, value in province.simulator_env(str(tmp_path / "sims")).items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("LIENTHONG_SIM_DATA_DIR", str(tmp_path / "sims"))
     reg = Registry.from_entry_points()
     yield reg
     for adapter in reg.adapters.values():
@@ -94,16 +56,7 @@ def registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[Registr
 
 def setup_flows(e: Engine) -> Engine:
     e.create_schema()
-    for code, (name, level) in AGENCIES.items():
-        e.ensure_agency(code, name, level=level)
-    for username, (agency, roles) in OFFICERS.items():
-        e.ensure_user(username, username, agency, roles)
-    for model in MODELS.values():
-        e.deploy(model.code, model.xml(), name=model.name, deadline=model.deadline,
-                 agency_code=RECEIVING.get(model.code, COMMUNE), level=model.level)  # fmt: skip
-        keys = {k: LANE_AGENCIES[k] for k in model.lane_keys}
-        if keys:
-            e.set_lane_agencies(model.code, keys)
+    province.deploy(e)
     return e
 
 
@@ -126,10 +79,7 @@ class Desk:
         self.engine = engine
 
     def officer(self, row: TaskRow) -> str:
-        for username, (agency, roles) in OFFICERS.items():
-            if agency == row.agency_code and row.role in roles:
-                return username
-        raise AssertionError(f"no officer of {row.agency_code} with role {row.role}")
+        return province.officer(row)
 
     def open(self, dossier: Dossier | str) -> list[TaskRow]:
         code = dossier if isinstance(dossier, str) else dossier.code
@@ -160,11 +110,6 @@ class Desk:
         with self.engine.db.read() as s:
             q = select(ServiceJob).where(ServiceJob.dossier_id == dossier.id)
             return list(s.execute(q.order_by(ServiceJob.id)).scalars())
-
-
-def docs(*names: str) -> dict[str, bool]:
-    """The counter's ticks: each named document was handed over and checked."""
-    return dict.fromkeys(names, True)
 
 
 def iso(d: date) -> str:

@@ -7,39 +7,20 @@ from datetime import date, timedelta
 import pytest
 
 from adapters.registry import Registry
-from adapters.sim.world import WORLD_DATE, World
+from adapters.sim.world import World
+from bpmn.flows import cases
 from engine.runtime import Engine
 from tests.engine import flowkit
-from tests.engine.flowkit import COMMUNE, POLICE, START, Desk, docs
+from tests.engine.flowkit import COMMUNE, POLICE, START, Desk
 
 flow_engine, people, registry = flowkit.flow_engine, flowkit.people, flowkit.registry
 
 CODE = "2.000986"
 
 
-def parents(people: World, nth: int = 0):  # noqa: ANN201
-    fathers = [
-        p
-        for p in people.people
-        if p.sex == "M" and p.relation == "head" and p.spouse_id
-        and WORLD_DATE.year - p.date_of_birth.year >= 25
-    ]  # fmt: skip
-    father = fathers[nth]
-    return father, father.spouse_id
-
-
 def declaration(people: World, *, nth: int = 0, born: date | None = None) -> dict:
-    father, mother_id = parents(people, nth)
     born = born or (START.date() - timedelta(days=10))
-    return {
-        "child": {"full_name": f"{father.full_name.split()[0]} Gia Bảo", "sex": "M",
-                  "date_of_birth": born.isoformat(),
-                  "place_of_birth": "Bệnh viện Đa khoa tỉnh Bình Dương"},
-        "commune_code": father.commune_code,
-        "address_detail": "Số 12, Đường Yersin",
-        "mother_id": mother_id,
-        "father_id": father.personal_id,
-    }  # fmt: skip
+    return cases.birth_declaration(cases.fathers(people)[nth], born=born)
 
 
 def submit(e: Engine, people: World, **kw) -> object:  # noqa: ANN003
@@ -48,9 +29,8 @@ def submit(e: Engine, people: World, **kw) -> object:  # noqa: ANN003
 
 
 def commune_part(desk: Desk, d) -> None:  # noqa: ANN001
-    desk.do(d, "receive", {"documents": docs("to_khai_lien_thong", "giay_chung_sinh")})
-    desk.do(d, "appraise_birth", {"opinion": "Tờ khai đầy đủ, đúng quy định"})
-    desk.do(d, "sign_birth", {"opinion": "Đồng ý", "result_number": "KS-125/2026"})
+    for step in ("receive", "appraise_birth", "sign_birth"):
+        desk.do(d, step, cases.STEPS[CODE][step])
 
 
 def test_one_submission_three_results(flow_engine: Engine, people: World) -> None:
@@ -86,7 +66,7 @@ def test_social_insurance_refuses_the_card_birth_and_residence_stand(
     commune_part(desk, d)
     card = [j for j in desk.jobs(d) if j.operation.startswith("social")][0]
     assert card.state == "done" and card.result["refused"] is True
-    assert "not under 6" in card.result["reason"]
+    assert "chỉ cấp cho trẻ dưới 6 tuổi" in card.result["reason"]
     desk.do(d, "police_residence", {"residence_result": "registered"})
     desk.do(d, "return_result")
     assert e.dossier(d.code).status == "result_returned"
@@ -94,7 +74,9 @@ def test_social_insurance_refuses_the_card_birth_and_residence_stand(
     assert ops["population.register_residence"] == "done"  # the other results stand
     [notice] = e.notices(d.code)
     assert notice["id"] == "health_card_refused"
-    assert "not under 6" in notice["what_happened"]
+    assert notice["what_happened"] == (
+        "Cơ quan Bảo hiểm xã hội không cấp thẻ BHYT: " + card.result["reason"]
+    )
     assert "Bảo hiểm xã hội" in notice["what_to_do"]
 
 

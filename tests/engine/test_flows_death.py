@@ -4,48 +4,31 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from adapters.sim.world import WORLD_DATE, World
+from adapters.sim.world import World
+from bpmn.flows import cases
 from engine.runtime import Engine
 from tests.engine import flowkit
-from tests.engine.flowkit import COMMUNE, POLICE, START, Desk, docs
+from tests.engine.flowkit import COMMUNE, POLICE, START, Desk
 
 flow_engine, people, registry = flowkit.flow_engine, flowkit.people, flowkit.registry
 
 CODE = "L.000201"
 
 
-def declaration(deceased, claimant) -> dict:  # noqa: ANN001
-    return {
-        "deceased_id": deceased.personal_id,
-        "date_of_death": (START.date() - timedelta(days=2)).isoformat(),
-        "place_of_death": "Tại nhà",
-        "commune_code": deceased.commune_code,
-        "claimant_id": claimant.personal_id,
-    }
-
-
 def insured(people: World, nth: int = 0):  # noqa: ANN201
-    found = [
-        p for p in people.people
-        if p.social_insurance_code and WORLD_DATE.year - p.date_of_birth.year > 45
-    ]  # fmt: skip
-    return found[nth]
+    return cases.insured_elders(people)[nth]
 
 
-def uninsured(people: World):  # noqa: ANN201
-    return next(
-        p for p in people.people
-        if not p.social_insurance_code and WORLD_DATE.year - p.date_of_birth.year > 30
-    )  # fmt: skip
+uninsured = cases.uninsured
 
 
 def run_commune(e: Engine, desk: Desk, deceased, claimant):  # noqa: ANN001, ANN201
+    died = START.date() - timedelta(days=2)
     d = e.submit(CODE, applicant={"full_name": claimant.full_name},
-                 data=declaration(deceased, claimant), agency_code=COMMUNE,
+                 data=cases.death_declaration(deceased, claimant, died=died), agency_code=COMMUNE,
                  actor="motcua.phucuong")  # fmt: skip
-    desk.do(d, "receive", {"documents": docs("to_khai_lien_thong", "giay_bao_tu")})
-    desk.do(d, "appraise_death", {"opinion": "Đủ điều kiện đăng ký khai tử"})
-    desk.do(d, "sign_death", {"opinion": "Đồng ý", "result_number": "KT-07/2026"})
+    for step in ("receive", "appraise_death", "sign_death"):
+        desk.do(d, step, cases.STEPS[CODE][step])
     return d
 
 
@@ -79,7 +62,10 @@ def test_allowance_refused_death_and_deregistration_stand(
     assert {j.operation: j.state for j in desk.jobs(d)}["population.deregister_residence"] == "done"
     [notice] = e.notices(d.code)
     assert notice["id"] == "funeral_allowance_refused"
-    assert "no social insurance record" in notice["what_happened"]
+    assert notice["what_happened"] == (
+        "Cơ quan Bảo hiểm xã hội không giải quyết trợ cấp mai táng: người mất chưa có quá trình "
+        "tham gia bảo hiểm xã hội"
+    )
     assert notice["results_kept"] == ["Trích lục khai tử", "Xóa đăng ký thường trú"]
     actions = [ev.action for ev in e.history(d.id)]
     assert "partner_refused" in actions and "incident" not in actions

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from adapters.identifiers import check_enterprise_code
 from adapters.sim.world import World
+from bpmn.flows import cases
 from engine.runtime import Engine
 from tests.engine import flowkit
-from tests.engine.flowkit import BUSINESS, SOCIAL, Desk, docs
+from tests.engine.flowkit import BUSINESS, SOCIAL, Desk
 
 flow_engine, people, registry = flowkit.flow_engine, flowkit.people, flowkit.registry
 
@@ -15,14 +16,11 @@ CODE = "2.001583"
 
 def run_office(e: Engine, desk: Desk, people: World, name: str):  # noqa: ANN201
     owner = people.people[3]
-    data = {"name": f"Công ty TNHH MTV {name}", "kind": "Công ty TNHH MTV",
-            "charter_capital": 2_000_000_000, "owner_id": owner.personal_id,
-            "commune_code": "25920", "address_detail": "Số 8, Đường Trần Hưng Đạo"}  # fmt: skip
-    d = e.submit(CODE, applicant={"full_name": owner.full_name}, data=data, channel="online",
-                 agency_code=BUSINESS, actor="dkkd.motcua")  # fmt: skip
-    desk.do(d, "receive", {"documents": docs("giay_de_nghi", "dieu_le")})
-    desk.do(d, "appraise", {"opinion": "Hồ sơ hợp lệ; tên không trùng"})
-    desk.do(d, "approve", {"opinion": "Đồng ý", "result_number": "GCN-0001"})
+    d = e.submit(CODE, applicant={"full_name": owner.full_name}, channel="online",
+                 data=cases.enterprise_registration(owner, name), agency_code=BUSINESS,
+                 actor="dkkd.motcua")  # fmt: skip
+    for step in ("receive", "appraise", "approve"):
+        desk.do(d, step, cases.STEPS[CODE][step])
     return d
 
 
@@ -37,7 +35,7 @@ def test_registration_shares_tax_and_insurance(flow_engine: Engine, people: Worl
     [si] = desk.open(d)
     assert (si.bpmn_id, si.agency_code) == ("si_register", SOCIAL)
     assert e.list_tasks(agency_code=SOCIAL)[0].dossier_id == d.id  # in BHXH's own list
-    desk.do(d, "si_register", {"si_result": "registered", "si_unit_code": "TA1234567"})
+    desk.do(d, "si_register", cases.STEPS[CODE]["si_register"])
     desk.do(d, "return_result")
     assert e.dossier(d.code).status == "result_returned"
 

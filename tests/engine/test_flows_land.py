@@ -4,30 +4,27 @@ from __future__ import annotations
 
 from adapters.registry import Registry
 from adapters.sim.world import World
+from bpmn.flows import cases
 from engine.runtime import Engine
 from tests.engine import flowkit
-from tests.engine.flowkit import LAND, TAX, Desk, docs
+from tests.engine.flowkit import LAND, TAX, Desk
 
 flow_engine, people, registry = flowkit.flow_engine, flowkit.people, flowkit.registry
 
 CODE = "1.013831"
-DOCS = docs("hop_dong", "giay_chung_nhan", "to_khai_tncn", "to_khai_lptb")
 
 
 def run_to_payment(e: Engine, desk: Desk, people: World, nth: int):  # noqa: ANN201
     parcel = people.parcels[nth]
     buyer = people.people[-1 - nth]
-    data = {"commune_code": parcel.commune_code, "map_sheet": parcel.map_sheet,
-            "parcel_no": parcel.parcel_no, "seller_id": parcel.owner_id,
-            "buyer_id": buyer.personal_id, "declared_price": 1_500_000_000,
-            "kind": "transfer"}  # fmt: skip
-    d = e.submit(CODE, applicant={"full_name": buyer.full_name}, data=data, agency_code=LAND,
+    d = e.submit(CODE, applicant={"full_name": buyer.full_name},
+                 data=cases.land_transfer(parcel, buyer), agency_code=LAND,
                  actor="datdai.motcua")  # fmt: skip
-    desk.do(d, "receive", {"documents": DOCS})
-    desk.do(d, "appraise_land", {"opinion": "Hợp đồng hợp lệ, thửa đất không tranh chấp"})
+    for step in ("receive", "appraise_land"):
+        desk.do(d, step, cases.STEPS[CODE][step])
     [tax] = desk.open(d)
     assert (tax.bpmn_id, tax.agency_code) == ("tax_review", TAX)
-    desk.do(d, "tax_review", {"transfer_info_no": "19/PCTT-2026"})
+    desk.do(d, "tax_review", cases.STEPS[CODE]["tax_review"])
     return d, parcel, buyer
 
 
