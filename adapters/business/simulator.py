@@ -64,7 +64,7 @@ def seed(db: sqlite3.Connection) -> None:
 def _enterprise(db, code: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM enterprises WHERE code=?", (code,)).fetchone()
     if row is None:
-        raise SimError(404, "enterprise_not_found", f"no enterprise with code {code}")
+        raise SimError(404, "enterprise_not_found", f"không có doanh nghiệp mã số {code}")
     return row
 
 
@@ -117,11 +117,11 @@ def install(sim: Simulator) -> None:
             "address_detail",
         )
         if commune not in COMMUNES:
-            raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
+            raise SimError(422, "unknown_commune", f"mã xã, phường {commune} không thuộc tỉnh")
         if not name.lower().startswith(kind.lower()):
             name = f"{kind} {name}"
         if db.execute("SELECT 1 FROM enterprises WHERE lower(name)=lower(?)", (name,)).fetchone():
-            raise SimError(409, "name_taken", f"the name {name!r} is already registered")
+            raise SimError(409, "name_taken", f"tên “{name}” đã được doanh nghiệp khác đăng ký")
         code = _new_code(db, name)
         today = date.today().isoformat()
         db.execute(

@@ -48,10 +48,21 @@ def seed(db: sqlite3.Connection) -> None:
         )
 
 
+#: Who a looked-up person is in the request, as the refusal names them to officers.
+ROLES = {
+    "mother": "Người mẹ",
+    "father": "Người cha",
+    "deceased": "Người mất",
+    "person": "Người được tra cứu",
+}
+
+
 def _person(db, pid: str, role: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM people WHERE personal_id = ?", (pid,)).fetchone()
     if row is None:
-        raise SimError(404, "person_not_found", f"{role}: no person with personal ID {pid}")
+        raise SimError(
+            404, "person_not_found", f"{ROLES[role]}: không có người mang số định danh {pid}"
+        )
     return row
 
 
@@ -74,12 +85,20 @@ def install(sim: Simulator) -> None:
             "mother_id",
         )
         if commune not in COMMUNES:
-            raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
+            raise SimError(422, "unknown_commune", f"mã xã, phường {commune} không thuộc tỉnh")
         mother = _person(db, mother_id, "mother")
         if mother["sex"] != "F":
-            raise SimError(422, "mother_not_female", f"{mother_id} is not recorded as female")
+            raise SimError(
+                422,
+                "mother_not_female",
+                f"người mẹ (số định danh {mother_id}) không được ghi nhận là nữ",
+            )
         if date.fromisoformat(born).year - int(mother["date_of_birth"][:4]) < 14:
-            raise SimError(422, "implausible_mother", "the mother would be under 14")
+            raise SimError(
+                422,
+                "implausible_mother",
+                "người mẹ chưa đủ 14 tuổi khi sinh con: kiểm tra lại ngày sinh",
+            )
         father = _person(db, body["father_id"], "father") if body.get("father_id") else None
         seq = db.execute("SELECT COUNT(*) FROM births").fetchone()[0] + 1
         serial = 900_000 + seq
@@ -118,12 +137,16 @@ def install(sim: Simulator) -> None:
             body, "deceased_id", "date_of_death", "place_of_death", "commune_code"
         )
         if commune not in COMMUNES:
-            raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
+            raise SimError(422, "unknown_commune", f"mã xã, phường {commune} không thuộc tỉnh")
         person = _person(db, pid, "deceased")
         if died < person["date_of_birth"]:
-            raise SimError(422, "death_before_birth", "date of death is before date of birth")
+            raise SimError(422, "death_before_birth", "ngày mất trước ngày sinh của người mất")
         if db.execute("SELECT 1 FROM deaths WHERE deceased_id=?", (pid,)).fetchone():
-            raise SimError(409, "death_already_registered", f"the death of {pid} is registered")
+            raise SimError(
+                409,
+                "death_already_registered",
+                f"việc khai tử người có số định danh {pid} đã được đăng ký",
+            )
         seq = db.execute("SELECT COUNT(*) FROM deaths").fetchone()[0] + 1
         extract_no = f"KT.{commune}.{date.today().year}.{seq:06d}"
         today = date.today().isoformat()

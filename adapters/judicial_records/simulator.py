@@ -95,7 +95,11 @@ def seed(db: sqlite3.Connection) -> None:
 def _person(db, pid: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM persons WHERE personal_id = ?", (pid,)).fetchone()
     if row is None:
-        raise SimError(404, "person_not_found", f"no judicial record file for {pid}")
+        raise SimError(
+            404,
+            "person_not_found",
+            f"không có hồ sơ lý lịch tư pháp của người có số định danh {pid}",
+        )
     return row
 
 
@@ -161,7 +165,9 @@ def install(sim: Simulator) -> None:
     def request_certificate(db, body):
         pid, form, purpose = require(body, "personal_id", "form", "purpose")
         if form not in ("1", "2"):
-            raise SimError(422, "unknown_form", f"form {form!r}: only 1 and 2 exist")
+            raise SimError(
+                422, "unknown_form", f"mẫu phiếu “{form}” không có: chỉ có Phiếu số 1 và Phiếu số 2"
+            )
         person = _person(db, pid)
         copies = int(body.get("copies") or 1)
         fee = (REDUCED_FEE if body.get("reduced_fee") == "yes" else FEE) + EXTRA_COPY_FEE * max(
@@ -194,12 +200,12 @@ def install(sim: Simulator) -> None:
             "SELECT * FROM requests WHERE request_no = ?", (request_no,)
         ).fetchone()
         if request is None:
-            raise SimError(404, "request_not_found", f"no certificate request {request_no}")
+            raise SimError(404, "request_not_found", f"không có yêu cầu cấp phiếu số {request_no}")
         if request["certificate_no"]:
             raise SimError(
                 409,
                 "already_issued",
-                f"request {request_no} got certificate {request['certificate_no']}",
+                f"yêu cầu {request_no} đã được cấp phiếu {request['certificate_no']}",
             )
         seq = db.execute("SELECT COUNT(*) FROM certificates").fetchone()[0] + 1
         today = date.today()

@@ -56,8 +56,8 @@ class LandAdapter(HttpAdapter):
         if parcel.data.get("owner_id") != call.params["seller_id"]:
             raise attach(
                 AdapterError(
-                    f"land.compute_obligations: the seller is not the registered holder of "
-                    f"parcel {query['parcel_no']}, sheet {query['map_sheet']}",
+                    f"land.compute_obligations: bên chuyển nhượng không phải người đứng tên "
+                    f"thửa đất số {query['parcel_no']}, tờ bản đồ số {query['map_sheet']}",
                     retryable=False,
                 ),
                 record,

@@ -60,7 +60,9 @@ def _parcel(db, commune, sheet, number) -> sqlite3.Row:
     ).fetchone()
     if row is None:
         raise SimError(
-            404, "parcel_not_found", f"no parcel {number} on map sheet {sheet} in commune {commune}"
+            404,
+            "parcel_not_found",
+            f"không có thửa đất số {number}, tờ bản đồ số {sheet} tại xã, phường {commune}",
         )
     return row
 
@@ -90,7 +92,11 @@ def install(sim: Simulator) -> None:
     def lookup_parcel(db, args):
         commune, sheet, number = (args.get(k) for k in ("commune_code", "map_sheet", "parcel_no"))
         if not (commune and sheet and number and sheet.isdigit() and number.isdigit()):
-            raise SimError(400, "bad_query", "give commune_code, map_sheet and parcel_no")
+            raise SimError(
+                400,
+                "bad_query",
+                "cần mã xã, phường (commune_code), số tờ bản đồ (map_sheet) và số thửa (parcel_no)",
+            )
         return _describe(_parcel(db, commune, sheet, number))
 
     @sim.write("/transfers")
@@ -107,9 +113,15 @@ def install(sim: Simulator) -> None:
         )
         row = _parcel(db, commune, sheet, number)
         if row["owner_id"] != seller:
-            raise SimError(409, "not_the_holder", "the seller is not the registered holder")
+            raise SimError(
+                409,
+                "not_the_holder",
+                "bên chuyển nhượng không phải người đứng tên trên Giấy chứng nhận",
+            )
         if seller == buyer:
-            raise SimError(422, "same_party", "seller and buyer are the same person")
+            raise SimError(
+                422, "same_party", "bên chuyển nhượng và bên nhận chuyển nhượng là cùng một người"
+            )
         seq = db.execute("SELECT COUNT(*) FROM transfers").fetchone()[0] + 1
         certificate = f"DK {700_000 + seq:06d}"
         today = date.today().isoformat()

@@ -35,14 +35,14 @@ CREATE TABLE IF NOT EXISTS transactions (
 def _payment(db, pid: str) -> dict:
     row = db.execute("SELECT * FROM payments WHERE id = ?", (pid,)).fetchone()
     if row is None:
-        raise SimError(404, "not_found", f"no payment {pid}")
+        raise SimError(404, "not_found", f"không có giao dịch thanh toán {pid}")
     return dict(row)
 
 
 def settle(sim: Simulator, pid: str, outcome: str) -> tuple[dict, str, bytes]:
     """Pay or fail a payment; return (payment, signature, callback body) as the gateway would."""
     if outcome not in ("paid", "failed"):
-        raise SimError(400, "bad_outcome", "outcome must be 'paid' or 'failed'")
+        raise SimError(400, "bad_outcome", "kết quả thanh toán phải là “paid” hoặc “failed”")
     now = datetime.now(UTC).isoformat()
     with sim.write_lock:
         db = sim.connect()
@@ -108,7 +108,7 @@ def install(sim: Simulator) -> None:
 
     def simulate(pid: str):
         if not sim._authorised():
-            return _error(401, "unauthorised", "missing or wrong bearer token")
+            return _error(401, "unauthorised", "thiếu hoặc sai mã truy cập (bearer token)")
         body = request.get_json(silent=True) or {}
         try:
             _, signature, callback = settle(sim, pid, str(body.get("outcome")))

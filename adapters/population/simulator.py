@@ -55,7 +55,7 @@ def seed(db: sqlite3.Connection) -> None:
 def _citizen(db: sqlite3.Connection, pid: str) -> sqlite3.Row:
     row = db.execute("SELECT * FROM citizens WHERE personal_id = ?", (pid,)).fetchone()
     if row is None:
-        raise SimError(404, "citizen_not_found", f"no citizen with personal ID {pid}")
+        raise SimError(404, "citizen_not_found", f"không có công dân mang số định danh {pid}")
     return row
 
 
@@ -106,11 +106,13 @@ def install(sim: Simulator) -> None:
     def register_residence(db, body):
         pid, commune, detail = require(body, "personal_id", "commune_code", "address_detail")
         if commune not in COMMUNES:
-            raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
+            raise SimError(422, "unknown_commune", f"mã xã, phường {commune} không thuộc tỉnh")
         row = db.execute("SELECT * FROM citizens WHERE personal_id = ?", (pid,)).fetchone()
         if row is None:
             if not body.get("birth_extract_no"):
-                raise SimError(404, "citizen_not_found", f"no citizen with personal ID {pid}")
+                raise SimError(
+                    404, "citizen_not_found", f"không có công dân mang số định danh {pid}"
+                )
             name, sex, born = require(body, "full_name", "sex", "date_of_birth")
             db.execute(
                 "INSERT INTO citizens (personal_id, full_name, sex, date_of_birth,"
@@ -119,10 +121,12 @@ def install(sim: Simulator) -> None:
             )
             row = _citizen(db, pid)
         if row["status"] != "alive":
-            raise SimError(422, "citizen_deceased", f"citizen {pid} is recorded as deceased")
+            raise SimError(422, "citizen_deceased", f"công dân {pid} đã được ghi nhận là đã mất")
         full = f"{detail}, {locality(commune)}"
         if row["residence"] == "permanent" and row["address"] == full:
-            raise SimError(409, "already_registered", f"{pid} already lives at this address")
+            raise SimError(
+                409, "already_registered", f"công dân {pid} đã đăng ký thường trú tại địa chỉ này"
+            )
         db.execute(
             "UPDATE citizens SET residence='permanent', commune_code=?, address=?"
             " WHERE personal_id=?",
@@ -142,7 +146,9 @@ def install(sim: Simulator) -> None:
         pid, reason = require(body, "personal_id", "reason")
         row = _citizen(db, pid)
         if row["residence"] != "permanent":
-            raise SimError(409, "not_registered", f"{pid} has no permanent residence to remove")
+            raise SimError(
+                409, "not_registered", f"công dân {pid} không có đăng ký thường trú để xóa"
+            )
         status = "deceased" if reason == "death" else row["status"]
         db.execute(
             "UPDATE citizens SET residence='none', status=? WHERE personal_id=?", (status, pid)

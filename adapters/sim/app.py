@@ -23,7 +23,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
 
 
 class SimError(Exception):
-    """A business error the simulator answers with a 4xx and a JSON body."""
+    """A business error the simulator answers with a 4xx and a JSON body.
+
+    The message is Vietnamese: a refusal's message is the reason officers see on the incident
+    and citizens read in their notice (`engine.partner_refusals`); the code stays for programs.
+    """
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -114,7 +118,7 @@ class Simulator:
             @functools.wraps(fn)
             def view(**path: Any):
                 if not self._authorised():
-                    return _error(401, "unauthorised", "missing or wrong bearer token")
+                    return _error(401, "unauthorised", "thiếu hoặc sai mã truy cập (bearer token)")
                 db = self.connect()
                 try:
                     return _answer(fn(db, request.args, **path))
@@ -139,13 +143,15 @@ class Simulator:
             @functools.wraps(fn)
             def view(**path: Any):
                 if not self._authorised():
-                    return _error(401, "unauthorised", "missing or wrong bearer token")
+                    return _error(401, "unauthorised", "thiếu hoặc sai mã truy cập (bearer token)")
                 key = request.headers.get("Idempotency-Key")
                 if not key:
-                    return _error(400, "idempotency_key_required", "writes need Idempotency-Key")
+                    return _error(
+                        400, "idempotency_key_required", "yêu cầu ghi phải có Idempotency-Key"
+                    )
                 body = request.get_json(silent=True)
                 if not isinstance(body, dict):
-                    return _error(400, "bad_json", "the request body must be a JSON object")
+                    return _error(400, "bad_json", "nội dung yêu cầu phải là một đối tượng JSON")
                 canon = json.dumps([request.path, body], sort_keys=True, ensure_ascii=False)
                 fingerprint = hashlib.sha256(canon.encode()).hexdigest()
                 with self.write_lock:
@@ -167,7 +173,9 @@ class Simulator:
                 db.execute("ROLLBACK")
                 if seen["fingerprint"] != fingerprint:
                     return _error(
-                        422, "idempotency_key_reused", f"key {key!r} was used for another request"
+                        422,
+                        "idempotency_key_reused",
+                        f"khóa {key!r} đã được dùng cho một yêu cầu khác",
                     )
                 text, status, headers = _answer(json.loads(seen["body"]), seen["status"])
                 return text, status, {**headers, "Idempotent-Replayed": "true"}
@@ -196,11 +204,11 @@ class Simulator:
 
     def _faults(self):
         if not self._authorised():
-            return _error(401, "unauthorised", "missing or wrong bearer token")
+            return _error(401, "unauthorised", "thiếu hoặc sai mã truy cập (bearer token)")
         if request.method == "PUT":
             values = request.get_json(silent=True)
             if not isinstance(values, dict):
-                return _error(400, "bad_json", "send a JSON object of fault settings")
+                return _error(400, "bad_json", "gửi một đối tượng JSON các thiết lập lỗi giả lập")
             try:
                 self.faults.reset() if values.pop("reset", False) else None
                 self.faults.set(**values)
@@ -213,5 +221,5 @@ def require(body: dict, *names: str) -> list[Any]:
     """Fetch required fields from a request body or answer 400 naming the missing ones."""
     missing = [n for n in names if body.get(n) in (None, "")]
     if missing:
-        raise SimError(400, "missing_fields", f"missing fields: {', '.join(missing)}")
+        raise SimError(400, "missing_fields", f"thiếu trường: {', '.join(missing)}")
     return [body[n] for n in names]

@@ -64,17 +64,22 @@ def install(sim: Simulator) -> None:
             body, "personal_id", "full_name", "date_of_birth", "commune_code"
         )
         if commune not in COMMUNES:
-            raise SimError(422, "unknown_commune", f"commune {commune} is not in the province")
+            raise SimError(422, "unknown_commune", f"mã xã, phường {commune} không thuộc tỉnh")
         born = date.fromisoformat(born_text)
         on = date.fromisoformat(body.get("on_date") or date.today().isoformat())
         end = _sixth_birthday(born)
         if not born <= on < end:
-            raise SimError(422, "not_under_six", f"the child is not under 6 on {on.isoformat()}")
+            raise SimError(
+                422,
+                "not_under_six",
+                f"thẻ BHYT trẻ em chỉ cấp cho trẻ dưới 6 tuổi; ngày {on:%d/%m/%Y} trẻ không ở "
+                "độ tuổi này",
+            )
         existing = db.execute(
             "SELECT card_number FROM health_cards WHERE personal_id=?", (pid,)
         ).fetchone()
         if existing:
-            raise SimError(409, "card_exists", f"the child already has card {existing[0]}")
+            raise SimError(409, "card_exists", f"trẻ đã có thẻ BHYT số {existing[0]}")
         seq = db.execute("SELECT COUNT(*) FROM health_cards").fetchone()[0] + 1
         code = f"74{pid[-4:]}{seq:04d}"  # 10-digit social insurance code
         card = f"TE174{code}"  # TE: child under 6, benefit level 1, province 74
@@ -101,15 +106,20 @@ def install(sim: Simulator) -> None:
         )
         row = db.execute("SELECT * FROM insured WHERE personal_id=?", (pid,)).fetchone()
         if row is None:
-            raise SimError(422, "not_insured", f"{pid} has no social insurance record")
+            raise SimError(
+                422, "not_insured", "người mất chưa có quá trình tham gia bảo hiểm xã hội"
+            )
         if row["contribution_months"] < 12:
             raise SimError(
                 422,
                 "too_few_contributions",
-                f"{row['contribution_months']} months paid; 12 are needed",
+                f"người mất mới đóng bảo hiểm xã hội {row['contribution_months']} tháng, cần đủ "
+                "12 tháng trở lên",
             )
         if db.execute("SELECT 1 FROM allowances WHERE deceased_id=?", (pid,)).fetchone():
-            raise SimError(409, "already_granted", "the funeral allowance was already granted")
+            raise SimError(
+                409, "already_granted", "trợ cấp mai táng cho người mất đã được giải quyết trước đó"
+            )
         seq = db.execute("SELECT COUNT(*) FROM allowances").fetchone()[0] + 1
         decision = f"QĐ-MT-74-{date.today().year}-{seq:05d}"
         amount = 10 * BASE_SALARY

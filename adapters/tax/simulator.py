@@ -87,7 +87,9 @@ def install(sim: Simulator) -> None:
             "kind",
         )
         if seller == buyer:
-            raise SimError(422, "same_party", "seller and buyer are the same person")
+            raise SimError(
+                422, "same_party", "bên chuyển nhượng và bên nhận chuyển nhượng là cùng một người"
+            )
         base = max(int(price), int(value))
         if kind == "transfer":
             income = _item("TNCN", "Thuế thu nhập cá nhân (chuyển nhượng BĐS)", seller, base, 0.02)

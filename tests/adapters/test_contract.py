@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.errors import Refused
 from adapters.identifiers import check_enterprise_code, parse_personal_id
 from adapters.sim.world import WORLD_DATE
 from engine.errors import AdapterError
@@ -65,7 +66,7 @@ def test_register_residence_for_a_newborn(shared_registry):
     )
     looked = shared_registry.call("population.lookup_citizen", {"personal_id": newborn}).data
     assert looked["full_name"] == "Trần Gia Bảo" and looked["residence"] == "permanent"
-    with pytest.raises(AdapterError, match="already lives at this address") as err:
+    with pytest.raises(AdapterError, match="đã đăng ký thường trú tại địa chỉ này") as err:
         shared_registry.call("population.register_residence", params, idempotency_key=key())
     assert err.value.retryable is False
 
@@ -100,7 +101,7 @@ def test_register_birth_issues_a_valid_personal_id(shared_registry, people):
     extract = result.data["birth_extract"]
     assert extract["father_name"] == father.full_name
     assert extract["issued_by"] == "UBND Phường Hiệp Thành"
-    with pytest.raises(AdapterError, match="not recorded as female"):
+    with pytest.raises(AdapterError, match="người mẹ .* không được ghi nhận là nữ"):
         shared_registry.call(
             "civil_status.register_birth",
             {**params, "mother_id": father.personal_id},
@@ -123,7 +124,7 @@ def test_register_death_then_widowed(shared_registry, people):
         "civil_status.marriage_status", {"personal_id": husband.spouse_id}
     )
     assert status.data["status"] == "widowed"
-    with pytest.raises(AdapterError, match="death of .* is registered"):
+    with pytest.raises(AdapterError, match="việc khai tử người có số định danh .* đã được đăng ký"):
         shared_registry.call("civil_status.register_death", params, idempotency_key=key())
 
 
@@ -156,7 +157,7 @@ def test_lookup_parcel(shared_registry, people):
     data = shared_registry.call("land.lookup_parcel", parcel_params(parcel)).data
     assert data["owner_id"] == parcel.owner_id and data["area_m2"] == parcel.area_m2
     assert data["state_value"] == round(data["state_unit_price"] * parcel.area_m2)
-    with pytest.raises(AdapterError, match="no parcel 9999"):
+    with pytest.raises(AdapterError, match="không có thửa đất số 9999, tờ bản đồ số"):
         shared_registry.call("land.lookup_parcel", {**parcel_params(parcel), "parcel_no": 9999})
 
 
@@ -174,7 +175,7 @@ def test_register_transfer_changes_the_holder(shared_registry, people):
     result = shared_registry.call("land.register_transfer", params, idempotency_key=key())
     assert result.data["parcel"]["owner_id"] == buyer
     assert result.data["parcel"]["certificate_no"] != parcel.certificate_no
-    with pytest.raises(AdapterError, match="not the registered holder"):
+    with pytest.raises(AdapterError, match="bên chuyển nhượng không phải người đứng tên"):
         shared_registry.call("land.register_transfer", params, idempotency_key=key())
 
 
@@ -195,6 +196,13 @@ def test_compute_obligations_goes_through_the_tax_adapter(shared_registry, peopl
     assert items["LPTB"]["amount"] == round(value * 0.005)
     assert result.data["total"] == items["TNCN"]["amount"] + items["LPTB"]["amount"]
     assert [c.operation for c in result.record.calls] == ["tax.land_obligations"]
+    not_holder = {**params, "seller_id": params["buyer_id"]}
+    with pytest.raises(AdapterError) as err:
+        shared_registry.call("land.compute_obligations", not_holder, idempotency_key=key())
+    assert str(err.value) == (
+        "land.compute_obligations: bên chuyển nhượng không phải người đứng tên thửa đất số "
+        f"{parcel.parcel_no}, tờ bản đồ số {parcel.map_sheet}"
+    )
 
 
 @covers("tax.land_obligations")
@@ -256,7 +264,7 @@ def test_register_enterprise(shared_registry, people):
     data = shared_registry.call("business.register_enterprise", params, idempotency_key=key()).data
     assert check_enterprise_code(data["enterprise_code"]) == data["enterprise_code"]
     assert data["name"] == "Công ty TNHH MTV Cơ khí Chính xác Tân Uyên"
-    with pytest.raises(AdapterError, match="already registered"):
+    with pytest.raises(AdapterError, match="đã được doanh nghiệp khác đăng ký"):
         shared_registry.call("business.register_enterprise", params, idempotency_key=key())
 
 
@@ -283,10 +291,14 @@ def test_child_health_card(shared_registry):
     assert len(data["card_number"]) == 15 and data["card_number"].startswith("TE174")
     assert data["valid_to"] == "2030-02-27"  # day before the 6th birthday (28/2 in 2030)
     too_old = {**params, "personal_id": "074318000778", "date_of_birth": "2018-01-01"}
-    with pytest.raises(AdapterError, match="not under 6"):
+    with pytest.raises(Refused) as err:
         shared_registry.call(
             "social_insurance.issue_child_health_card", too_old, idempotency_key=key()
         )
+    assert str(err.value) == (  # the reason officers and the citizen read, in Vietnamese
+        "social_insurance.issue_child_health_card: thẻ BHYT trẻ em chỉ cấp cho trẻ dưới 6 tuổi; "
+        "ngày 10/01/2025 trẻ không ở độ tuổi này"
+    )
 
 
 @covers("social_insurance.funeral_allowance")
@@ -308,7 +320,7 @@ def test_funeral_allowance(shared_registry, people):
     assert data["amount"] == 23_400_000
     assert data["social_insurance_code"] == insured.social_insurance_code
     child = next(p for p in people.people if p.relation == "child" and not p.social_insurance_code)
-    with pytest.raises(AdapterError, match="no social insurance record"):
+    with pytest.raises(AdapterError, match="người mất chưa có quá trình tham gia bảo hiểm xã hội"):
         shared_registry.call(
             "social_insurance.funeral_allowance",
             {**params, "deceased_id": child.personal_id},
@@ -338,7 +350,7 @@ def test_lookup_record(shared_registry, people):
         "judicial_records.lookup_record", {"personal_id": convicted.personal_id}
     )
     assert "Bộ luật Hình sự" not in str(result.record.to_dict())  # masked in the history
-    with pytest.raises(AdapterError, match="no judicial record file") as err:
+    with pytest.raises(AdapterError, match="không có hồ sơ lý lịch tư pháp") as err:
         shared_registry.call("judicial_records.lookup_record", {"personal_id": "074099000001"})
     assert err.value.retryable is False
 
@@ -390,7 +402,7 @@ def test_issue_certificate_form_1_and_form_2(shared_registry, people):
             idempotency_key=one_key,
         ).data
         assert again == first
-        with pytest.raises(AdapterError, match="got certificate"):
+        with pytest.raises(AdapterError, match="đã được cấp phiếu"):
             shared_registry.call(
                 "judicial_records.issue_certificate",
                 {"request_no": request["request_no"]},
@@ -405,7 +417,7 @@ def test_issue_certificate_form_1_and_form_2(shared_registry, people):
     cert = issue(convicted, "2")
     assert cert["criminal_record"] == "Có án tích" and cert["bans"]
     assert len(cert["convictions"]) >= len(record["convictions"])
-    with pytest.raises(AdapterError, match="no certificate request"):
+    with pytest.raises(AdapterError, match="không có yêu cầu cấp phiếu số"):
         shared_registry.call(
             "judicial_records.issue_certificate", {"request_no": "LLTP-074-2000-000001"},
             idempotency_key=key(),

@@ -99,7 +99,7 @@ def test_duplicate_delivery_with_the_same_key_writes_once(population):
 def test_same_key_for_another_request_is_refused(population):
     registry, adapter = population
     registry.call("population.register_residence", newborn(), idempotency_key="k-same")
-    with pytest.raises(AdapterError, match="used for another request") as err:
+    with pytest.raises(AdapterError, match="đã được dùng cho một yêu cầu khác") as err:
         registry.call(
             "population.register_residence", newborn("074325000322"), idempotency_key="k-same"
         )
@@ -136,7 +136,7 @@ def test_circuit_opens_after_n_failures_then_half_opens(make_registry):
 def test_business_errors_do_not_open_the_circuit(make_registry):
     registry = make_registry("population", LIENTHONG_ADAPTERS_BREAKER_FAILURES="2")
     for _ in range(4):
-        with pytest.raises(AdapterError, match="no citizen"):
+        with pytest.raises(AdapterError, match="không có công dân mang số định danh"):
             registry.call("population.lookup_citizen", {"personal_id": "074096000001"})
     assert registry.adapter("population").breaker.state == "closed"
 

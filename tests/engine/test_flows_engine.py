@@ -59,7 +59,7 @@ def test_refusal_is_an_incident_where_the_model_does_not_accept_it(
     desk.do(d, "appraise", {"opinion": "Đủ"})
     desk.do(d, "approve", {"opinion": "Đồng ý"})
     [job] = desk.jobs(d)
-    assert job.state == "failed" and "not under 6" in job.last_error
+    assert job.state == "failed" and "chỉ cấp cho trẻ dưới 6 tuổi" in job.last_error
     actions = [ev.action for ev in e.history(d.id)]
     assert "incident" in actions and "partner_refused" not in actions
     assert e.notices(d.code) == []

@@ -78,7 +78,7 @@ def test_unknown_citizen_is_not_found(registry, real_entries):
     form = skeleton(real_entries["1.001193"])
     result = propose(form, "applicant.cccd", "074099000001", caller(registry))
     assert (result.status, result.proposals, result.held_documents) == ("not_found", [], [])
-    assert "no citizen" in result.message
+    assert "không có công dân mang số định danh" in result.message
 
 
 def test_malformed_id_is_a_field_error(registry, real_entries):
