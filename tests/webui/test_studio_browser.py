@@ -13,7 +13,9 @@ from sqlalchemy import update
 
 from engine.models import User
 from engine.runtime import Engine
+from engine.xml_safety import parse_xml
 from tests.engine.conftest import AGENCY, APPLICANT, TEST_PROC
+from tests.webui.bpmn_geometry import boxes, lanes_of, problems
 from tests.webui.conftest import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser
@@ -69,6 +71,7 @@ def test_designer_changes_tests_and_deploys_a_procedure(
     props_field(page, "lt-form").fill("tk_xac_minh")
     props_field(page, "lt-form").press("Tab")
     assert page.locator('#canvas [data-element-id="xac_minh"]').count() == 1
+    assert page.locator("#canvas .djs-shape.selected[data-element-id='xac_minh']").count() == 1
     shot("inserted")
 
     # 3. Save: the draft is kept, and the missing form is an error drawn on the new step.
@@ -80,6 +83,11 @@ def test_designer_changes_tests_and_deploys_a_procedure(
     assert page.locator('#canvas [data-element-id="xac_minh"].lint-error').count() == 1
     assert "Biểu mẫu không tồn tại" in page.locator("#findings").inner_text()
     assert page.get_by_role("button", name="Triển khai").is_disabled()
+    saved = engine_draft_xml(engine)
+    assert problems(saved) == []  # the new step made room: nothing lies over anything
+    box = boxes(parse_xml(saved))
+    assert box["receive"].x + box["receive"].width < box["xac_minh"].x
+    assert box["xac_minh"].x + box["xac_minh"].width < box["gw_receive"].x
     shot("lint-error")
 
     # 4. Fix it: build the form in the eForm editor (live preview), save again.
@@ -163,6 +171,13 @@ def test_designer_changes_tests_and_deploys_a_procedure(
     engine.claim(task.id, user="mc")
     engine.complete(task.id, user="mc", data={"received_documents": ["Tờ khai"]})
     assert [t.bpmn_id for t in engine.list_tasks(dossier_code=old.code)] == ["appraise"]
+
+
+def engine_draft_xml(engine: Engine, code: str = TEST_PROC) -> bytes:
+    from engine.model_versions import ModelVersions
+
+    mv = ModelVersions(engine)
+    return mv.draft_bpmn(mv.drafts(code)[-1].id)
 
 
 def engine_versions(engine: Engine) -> list[Any]:
@@ -262,6 +277,62 @@ def test_the_side_panel_writes_the_products_extensions_into_the_xml(
     payload = [el for el in root.iter(f"{SPIFF}messagePayload")]
     original = parse_xml(FLOW.read_bytes())
     assert len(payload) == len(list(original.iter(f"{SPIFF}messagePayload")))
+
+
+def test_inserted_steps_make_room_keep_lanes_and_undo_whole(
+    page: Any, shot: Any, engine: Engine, designer: str
+) -> None:
+    engine.deploy("F.000001", FLOW.read_bytes(), name="Liên thông khai sinh", agency_code=AGENCY,
+                  deadline=(20, "working_days"))  # fmt: skip
+    browser_login(page, designer)
+    page.goto("/thiet-ke/thu-tuc/F.000001/thiet-ke")
+    ready(page)
+    insert = page.get_by_role("button", name="Chèn bước cán bộ sau phần tử đang chọn")
+    count = (
+        "() => window.studioModeler.get('elementRegistry')"
+        ".filter(e => e.type === 'bpmn:UserTask').length"
+    )
+    tasks = page.evaluate(count)
+
+    pick(page, "appraise_birth")  # a step inside the agencies' subprocess
+    insert.click()
+    props_field(page, "id").fill("doi_chieu")
+    props_field(page, "id").press("Tab")
+    pick(page, "f_gw_appraise__needs_supplement")  # a gateway's branch, selected as a flow
+    insert.click()
+    props_field(page, "id").fill("nhac_bo_sung")
+    props_field(page, "id").press("Tab")
+    pick(page, "late_timer")  # after the boundary timer, in the lane it names
+    insert.click()
+    props_field(page, "id").fill("bao_cao_tre_han")
+    props_field(page, "id").press("Tab")
+    shot("three-inserted")
+    assert page.evaluate(count) == tasks + 3
+
+    pick(page, "receive")  # one more, then Ctrl+Z takes it back whole
+    insert.click()
+    assert page.evaluate(count) == tasks + 4
+    page.locator("#canvas").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Control+z")
+    page.wait_for_function(f"() => ({count})() === {tasks + 3}")
+
+    page.get_by_role("button", name="Lưu bản nháp và kiểm tra").click()
+    page.wait_for_url(re.compile(r"/thiet-ke/ban-nhap/\d+$"))
+    ready(page)
+    page.wait_for_selector("#findings-box[data-errors='0']")
+    saved = engine_draft_xml(engine, "F.000001")
+    assert problems(saved) == []
+    lanes = lanes_of(saved)
+    assert {n: lanes[n] for n in lanes_of(FLOW.read_bytes())} == lanes_of(FLOW.read_bytes())
+    assert lanes["doi_chieu"] == lanes["nhac_bo_sung"] == "lane_civil_status"
+    assert lanes["bao_cao_tre_han"] == "lane_one_stop"
+    gateway = next(e for e in parse_xml(saved).iter(f"{BPMN}exclusiveGateway")
+                   if e.get("id") == "gw_appraise")  # fmt: skip
+    flows = {f.get("id"): f for f in parse_xml(saved).iter(f"{BPMN}sequenceFlow")}
+    branch = flows["f_gw_appraise__needs_supplement"]  # keeps its id, source and condition
+    assert (branch.get("sourceRef"), branch.get("targetRef")) == ("gw_appraise", "nhac_bo_sung")
+    assert branch.find(f"{BPMN}conditionExpression") is not None
+    assert flows[gateway.get("default")].get("sourceRef") == "gw_appraise"
 
 
 MIWG = Path("/work/shared/bpmn-miwg-reference")

@@ -18,7 +18,7 @@
   var WORKING = { WD: "lt:workingDays", WH: "lt:workingHours" };
 
   var modeler = new window.BpmnJS({ container: "#canvas", keyboard: { bindTo: document },
-    moddleExtensions: { lt: window.LT_MODDLE } });
+    additionalModules: [window.StudioInsertModule], moddleExtensions: { lt: window.LT_MODDLE } });
   window.studioModeler = modeler;
   var canvas = modeler.get("canvas");
   var overlays = modeler.get("overlays");
@@ -179,21 +179,15 @@
       });
   }
 
-  // -- inserting a step -----------------------------------------------------------------------
+  // -- inserting a step (studio_insert.js makes room for it) ---------------------------------
   function insertUserTask() {
-    var source = selection.get()[0];
-    var flow = source && (source.outgoing || []).filter(function (c) {
-      return c.type === "bpmn:SequenceFlow";
-    })[0];
-    if (!flow) { status("Hãy chọn một phần tử có đường đi ra trước khi chèn bước.", "warning"); return; }
-    var target = flow.target;
-    var at = { x: Math.round((source.x + source.width / 2 + target.x + target.width / 2) / 2),
-      y: Math.round(source.y + source.height / 2) };
-    var shape = modeling.createShape({ type: "bpmn:UserTask" }, at, source.parent);
-    modeling.reconnectStart(flow, shape, { x: shape.x + shape.width, y: shape.y + shape.height / 2 });
-    modeling.connect(source, shape, { type: "bpmn:SequenceFlow" });
-    modeling.updateProperties(shape, { name: "Bước mới" });
+    var shape = modeler.get("studioInsert").insertStep(selection.get()[0]);
+    if (!shape) {
+      status("Hãy chọn một đường nối hoặc một phần tử có đường đi ra trước khi chèn bước.", "warning");
+      return;
+    }
     selection.select(shape);
+    canvas.scrollToElement(shape);
     status("Đã chèn bước " + shape.id + "; đặt tên, vai trò và biểu mẫu ở khung Thuộc tính.", "info");
   }
   if ($("insert-user-task")) { $("insert-user-task").addEventListener("click", insertUserTask); }

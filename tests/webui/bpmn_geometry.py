@@ -1,0 +1,130 @@
+"""What a readable diagram promises, read from a model's BPMNDI: no shape over another.
+
+The studio's "insert step" must leave the diagram as the generator draws it: flow nodes apart,
+each expanded subprocess around its own content only, every node inside its pool and inside
+the lane that names it. `problems(xml)` lists each broken promise in words (empty when none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from bpmn.lint_rules import lanes_by_node
+from engine.xml_safety import parse_xml
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC = "http://www.omg.org/spec/DD/20100524/DC"
+DI = "http://www.omg.org/spec/DD/20100524/DI"
+CONTAINERS = ("participant", "lane", "group")  # drawn around other shapes by design
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def overlaps(self, other: Box) -> bool:
+        """Share area (touching edges do not count)."""
+        return (
+            self.x < other.x + other.width
+            and other.x < self.x + self.width
+            and self.y < other.y + other.height
+            and other.y < self.y + self.height
+        )
+
+    def holds(self, other: Box) -> bool:
+        return (
+            self.x <= other.x
+            and self.y <= other.y
+            and other.x + other.width <= self.x + self.width
+            and other.y + other.height <= self.y + self.height
+        )
+
+    def holds_centre_of(self, other: Box) -> bool:
+        cx, cy = other.x + other.width / 2, other.y + other.height / 2
+        return self.x <= cx <= self.x + self.width and self.y <= cy <= self.y + self.height
+
+
+def boxes(root: etree._ElementTree) -> dict[str, Box]:
+    """Element id → the bounds of its shape."""
+    found = {}
+    for shape in root.iter(f"{{{BPMNDI}}}BPMNShape"):
+        bounds = shape.find(f"{{{DC}}}Bounds")
+        found[shape.get("bpmnElement")] = Box(
+            *(float(bounds.get(k)) for k in ("x", "y", "width", "height"))
+        )
+    return found
+
+
+def expanded(root: etree._ElementTree) -> set[str]:
+    return {
+        s.get("bpmnElement")
+        for s in root.iter(f"{{{BPMNDI}}}BPMNShape")
+        if s.get("isExpanded") == "true"
+    }
+
+
+def problems(xml: bytes) -> list[str]:
+    """Every overlap or misplaced node in the model's diagram, in words."""
+    root = parse_xml(xml)
+    box = boxes(root)
+    by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    kind = {i: etree.QName(e).localname for i, e in by_id.items()}
+    open_boxes = expanded(root) & {i for i in box if kind.get(i) in ("subProcess", "transaction")}
+    host = {i: by_id[i].get("attachedToRef") for i in box if kind.get(i) == "boundaryEvent"}
+    nodes = [i for i in box if kind.get(i) not in CONTAINERS and i not in open_boxes]
+    found = []
+    for n, a in enumerate(nodes):
+        for b in nodes[n + 1 :]:
+            if host.get(a) == b or host.get(b) == a:
+                continue  # a boundary event sits on its host's border
+            if box[a].overlaps(box[b]):
+                found.append(f"{a} overlaps {b}")
+    for sub in open_boxes:
+        inner = {e.get("id") for e in by_id[sub].iterdescendants() if e.get("id") in box}
+        for other in box:
+            if other == sub or kind.get(other) in CONTAINERS or host.get(other) == sub:
+                continue
+            if other in inner and not box[sub].holds(box[other]):
+                found.append(f"{other} sticks out of its subprocess {sub}")
+            elif other not in inner and box[sub].overlaps(box[other]):
+                if not (other in open_boxes and inner_of(by_id[other], sub)):
+                    found.append(f"{other} lies over subprocess {sub}")
+    found += _pools(root, box, by_id)
+    for node, lane in lanes_by_node(root).items():
+        if node in box and lane is not None and lane.get("id") in box:
+            own = node in {r.text.strip() for r in lane.iter(f"{{{BPMN}}}flowNodeRef")}
+            if own and node not in host and not box[lane.get("id")].holds_centre_of(box[node]):
+                found.append(f"{node} is drawn outside its lane {lane.get('id')}")
+    return found
+
+
+def inner_of(element: etree._Element, ancestor_id: str) -> bool:
+    return any(a.get("id") == ancestor_id for a in element.iterancestors())
+
+
+def _pools(root: etree._ElementTree, box: dict[str, Box], by_id: dict) -> list[str]:
+    found = []
+    for pool in root.iter(f"{{{BPMN}}}participant"):
+        process = by_id.get(pool.get("processRef"))
+        if process is None or pool.get("id") not in box:
+            continue
+        for el in process.iterdescendants():
+            nid = el.get("id") if isinstance(el.tag, str) else None
+            if nid in box and not box[pool.get("id")].holds(box[nid]):
+                found.append(f"{nid} sticks out of its pool {pool.get('id')}")
+    return found
+
+
+def lanes_of(xml: bytes) -> dict[str, str | None]:
+    """Flow node id → the id of the lane the engine gives it (SpiffWorkflow's rule)."""
+    tree = parse_xml(xml)
+    return {
+        node: (lane.get("id") if lane is not None else None)
+        for node, lane in lanes_by_node(tree).items()
+    }
