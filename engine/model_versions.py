@@ -200,11 +200,18 @@ class ModelVersions:
         reason: str,
         name: str | None = None,
         deadline: tuple[float, str] | None = None,
+        mode: str | None = None,
+        field: str | None = None,
+        level: str | None = None,
+        agency_code: str | None = None,
     ) -> VersionInfo:
         """Deploy a draft without errors as the procedure's new version; say why.
 
         Lint runs again first: a draft that became wrong since it was saved (an adapter
         removed, a form deleted) is refused with the findings and its record is updated.
+        A procedure's first version takes its deadline, online level (`mode`), field, level
+        and agency from the catalogue (`bpmn.catalog.deploy.catalogue_terms`); later ones
+        pass None and keep them.
         """
         why = " ".join(str(reason or "").split())
         if not why:
@@ -230,8 +237,9 @@ class ModelVersions:
             )
         _publish_forms(forms)
         version = self.engine.deploy(
-            code, bpmn, name=name or title or None, deadline=deadline, actor=user, note=why
-        )
+            code, bpmn, name=name or title or None, deadline=deadline, mode=mode, field=field,
+            level=level, agency_code=agency_code, actor=user, note=why,
+        )  # fmt: skip
         with self.engine.db.write() as s:
             row = self._draft(s, draft_id)
             row.state, row.deployed_version_id = "deployed", version.id

@@ -162,14 +162,19 @@ class Engine(
         name: str | None = None,
         agency_code: str | None = None,
         deadline: tuple[float, str] | None = None,
-        mode: str = "partial",
+        mode: str | None = None,
         field: str | None = None,
         level: str | None = None,
         actor: str = SYSTEM,
         note: str = "",
         process_id: str | None = None,
     ) -> ProcessVersion:
-        """Deploy a model version for a procedure; new dossiers use it, running ones keep theirs."""
+        """Deploy a model version for a procedure; new dossiers use it, running ones keep theirs.
+
+        The procedure's name, agency, deadline, online level (`mode`), field and level are set
+        when given and kept when None, so a later version does not undo what the first (often
+        from the catalogue) said; a new procedure is partly online unless told otherwise.
+        """
         now = self.clock.now()
         if deadline is not None:
             self._check_deadline(deadline, now)
@@ -179,17 +184,17 @@ class Engine(
             if proc is None:
                 if name is None:
                     raise InvalidInput(f"new procedure {code} needs a name")
-                proc = Procedure(code=code, name=name, mode=mode, meta={})
+                proc = Procedure(code=code, name=name, mode=mode or "partial", meta={})
                 s.add(proc)
             for attr, value in (
                 ("name", name),
                 ("agency_code", agency_code),
                 ("field", field),
                 ("level", level),
+                ("mode", mode),
             ):
                 if value is not None:
                     setattr(proc, attr, value)
-            proc.mode = mode
             if deadline is not None:
                 proc.deadline_amount, proc.deadline_unit = deadline
             s.flush()

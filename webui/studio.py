@@ -273,7 +273,7 @@ def deploy(draft_id: int) -> Any:
         draft = mv.draft(draft_id)
         info = mv.deploy_draft(
             draft_id, user=me().username, reason=request.form.get("reason", ""),
-            deadline=_first_deadline(draft.procedure_code),
+            **_first_version_terms(draft.procedure_code),
         )  # fmt: skip
     except NotFound:
         abort(404)
@@ -431,19 +431,21 @@ def api_form(form_id: str) -> Any:
     return form_fields_json(form_id)
 
 
-def _first_deadline(code: str) -> tuple[float, str] | None:
-    """A procedure's first version takes the catalogue's legal deadline; later ones keep theirs."""
-    from bpmn.catalog.deploy import engine_deadline
+def _first_version_terms(code: str) -> dict[str, Any]:
+    """What a procedure's first version takes from its catalogue entry (deadline, online level,
+    field, level, agency), as the catalogue's own deploy gives them; later versions keep theirs."""
+    from bpmn.catalog.deploy import catalogue_terms
 
+    engine = get_engine()
     try:
-        get_engine().procedure(code)
-        return None
+        engine.procedure(code)
+        return {}
     except NotFound:
         pass
     try:
-        return engine_deadline(catalogue_store().load(code))
+        return catalogue_terms(catalogue_store().load(code), engine.agency_tree())
     except LienThongError:
-        return None
+        return {}
 
 
 def _bpmn_response(data: bytes, filename: str) -> Response:

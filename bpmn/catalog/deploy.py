@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bpmn.catalog.entry import CatalogueEntry
+from bpmn.catalog.parse_text import fold
 from bpmn.catalog.store import CatalogStore
 from engine.errors import LienThongError
 
@@ -52,6 +53,36 @@ def engine_deadline(entry: CatalogueEntry) -> tuple[float, str] | None:
     return (dl.amount, dl.unit) if dl.unit in ENGINE_UNITS else None
 
 
+def catalogue_terms(entry: CatalogueEntry, agencies: Iterable[Any] = ()) -> dict[str, Any]:
+    """Return what a procedure takes from its catalogue entry, as `Engine.deploy` keywords.
+
+    One answer for the catalogue's bulk deploy and the studio's first version, so a procedure
+    reads the same whichever way it arrived: the legal deadline, the online level (``mode``),
+    the field, the level (the first the catalogue lists, as the engine keeps one) and the
+    competent agency. Later versions pass none of these and keep them.
+    """
+    return {
+        "deadline": engine_deadline(entry),
+        "mode": entry.mode,
+        "field": entry.field,
+        "level": entry.level[0] if entry.level else None,
+        "agency_code": competent_agency_code(entry, agencies),
+    }
+
+
+def competent_agency_code(entry: CatalogueEntry, agencies: Iterable[Any]) -> str | None:
+    """Return the code of the one agency (``.code``, ``.name``) the entry names as competent.
+
+    The catalogue names agencies in words ("Công an tỉnh"; several joined by "; "), often a
+    kind rather than one office ("Ủy ban nhân dân cấp xã"): only a name that matches exactly
+    one known agency, accents and case aside, gives a code — never a guess.
+    """
+    wanted = {fold(" ".join(n.split())) for n in (entry.competent_agency or "").split(";")}
+    wanted.discard("")
+    found = {a.code for a in agencies if fold(" ".join(a.name.split())) in wanted}
+    return found.pop() if len(found) == 1 else None
+
+
 def deploy_catalog(
     engine: Engine,
     store: CatalogStore,
@@ -62,6 +93,7 @@ def deploy_catalog(
 ) -> DeployReport:
     """Deploy the current model of every (or each named) procedure; never stops on one."""
     report = DeployReport()
+    agencies = engine.agency_tree()
     for code in codes if codes is not None else store.codes():
         try:
             entry = store.load(code)
@@ -75,24 +107,21 @@ def deploy_catalog(
         if not path.is_file():
             report.failed.append((code, f"no model at {path}"))
             continue
-        deadline = engine_deadline(entry)
+        terms = catalogue_terms(entry, agencies)
         try:
             version = engine.deploy(
                 code,
                 path.read_bytes(),
                 name=entry.name,
-                deadline=deadline,
-                mode=entry.mode,
-                field=entry.field,
-                level=entry.level[0] if entry.level else None,
                 actor=actor,
                 note=f"catalog deploy from {store.root}",
+                **terms,
             )
         except LienThongError as exc:
             report.failed.append((code, str(exc)))
             continue
         report.deployed[code] = version.version
-        if deadline is None:
+        if terms["deadline"] is None:
             report.no_deadline.append(code)
         if progress:
             progress(code)

@@ -8,7 +8,7 @@ from engine.errors import InvalidInput, NotAllowed, NotFound
 from engine.model_versions import ModelVersions
 from engine.models import AuditEvent
 
-from .conftest import AGENCY, KET_HON, TEMPLATE, Officers
+from .conftest import AGENCY, KET_HON, OTHER_AGENCY, TEMPLATE, Officers
 
 RENAMED = TEMPLATE.replace(
     'name="Thẩm định hồ sơ"'.encode(), 'name="Thẩm định và dự thảo kết quả"'.encode()
@@ -153,6 +153,24 @@ def test_garbage_and_new_procedures(studio):
     assert v1.version == 1 and v1.running_dossiers == 0
     with pytest.raises(InvalidInput):
         studio.save_draft("9.000123", b"", user="tk")
+
+
+def test_the_first_version_sets_the_procedures_terms_and_later_ones_keep_them(engine, studio):
+    first = studio.save_draft("9.000124", TEMPLATE, user="tk", name="Thủ tục toàn trình")
+    studio.deploy_draft(
+        first.id, user="tk", reason="Từ danh mục", deadline=(3, "working_days"), mode="full",
+        field="Hộ tịch", level="commune", agency_code=OTHER_AGENCY,
+    )  # fmt: skip
+    terms = ("full", "Hộ tịch", "commune", OTHER_AGENCY, 3, "working_days")
+    proc = engine.procedure("9.000124")
+    assert (proc.mode, proc.field, proc.level, proc.agency_code, proc.deadline_amount,
+            proc.deadline_unit) == terms  # fmt: skip
+    second = studio.save_draft("9.000124", RENAMED, user="tk")
+    assert studio.deploy_draft(second.id, user="tk", reason="Đổi tên bước").version == 2
+    proc = engine.procedure("9.000124")  # a later version changes the model, not the terms
+    assert (proc.mode, proc.field, proc.level, proc.agency_code, proc.deadline_amount,
+            proc.deadline_unit) == terms  # fmt: skip
+    assert engine.procedure(KET_HON).mode == "partial"  # a new procedure's default
 
 
 def test_bpmn_made_elsewhere_is_saved_then_deployed_or_refused_clearly(studio):

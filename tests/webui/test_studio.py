@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -338,6 +339,38 @@ def test_a_catalogue_procedure_becomes_a_draft_then_a_version(
         ).status_code
         == 404
     )
+
+
+def test_the_first_version_from_the_catalogue_carries_its_terms(
+    client, logged_in, designer, engine, catalogue
+):
+    from bpmn.catalog.store import CatalogStore
+
+    store = CatalogStore(catalogue)
+    entry = store.load("1.003197")  # Xóa đăng ký thường trú, by "Công an cấp Xã"
+    entry.mode = "full"  # say it is fully online, unlike the engine's default
+    store.write(entry)
+    engine.ensure_agency("000.22.31.H56", "Công an cấp xã", level="commune")
+    logged_in(designer)
+    client.post("/thiet-ke/danh-muc/1.003197/ban-nhap", data={"csrf_token": csrf_token(client)})
+    mv = ModelVersions(engine)
+    for version, draft_id in ((1, mv.drafts("1.003197")[0].id), (2, None)):
+        if draft_id is None:  # a later version, saved from the modeler: one step renamed
+            bpmn = re.sub(rb'(<bpmn:userTask id="\w+" name="[^"]*)', rb"\1 (v2)",
+                          mv.version_bpmn("1.003197", 1), count=1)  # fmt: skip
+            body = {"xml": bpmn.decode("utf-8")}
+            saved = post_json(client, "/thiet-ke/api/thu-tuc/1.003197/luu", body).get_json()
+            draft_id = saved["id"]
+        client.post(
+            f"/thiet-ke/ban-nhap/{draft_id}/trien-khai",
+            data={"reason": f"Phiên bản {version}", "csrf_token": csrf_token(client)},
+        )
+        procedure = engine.procedure("1.003197")
+        assert mv.versions("1.003197")[0].version == version
+        assert (procedure.mode, procedure.field, procedure.level, procedure.agency_code) == (
+            "full", "Đăng ký, quản lý cư trú", "commune", "000.22.31.H56"
+        )  # fmt: skip
+        assert (procedure.deadline_amount, procedure.deadline_unit) == (5, "working_days")
 
 
 def test_the_test_run_checks_the_drafts_own_forms(client, logged_in, designer, engine):
