@@ -48,6 +48,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
+from bpmn.service_models import Call, service_model  # noqa: E402
 from engine.celery_app import app, current_engine  # noqa: E402
 from engine.errors import TaskNotReady  # noqa: E402
 
@@ -56,37 +57,11 @@ SERVICE_PROC = "B.000001"
 #: A province: dossiers a year, working days and hours, and the peak over the average hour.
 PROVINCE = {"dossiers_per_year": 300_000, "working_days": 250, "hours_per_day": 8, "peak": 10}
 
-SERVICE_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
-    id="defs_bench_lienthong" targetNamespace="urn:lienthong:bench">
-  <bpmn:process id="bench_lienthong" isExecutable="true">
-    <bpmn:startEvent id="start"/>
-    <bpmn:serviceTask id="lookup" name="Tra cứu công dân">
-      <bpmn:extensionElements>
-        <spiffworkflow:serviceTaskOperator id="bench.lookup" resultVariable="citizen">
-          <spiffworkflow:parameters>
-            <spiffworkflow:parameter id="code" type="str" value="dossier_code"/>
-          </spiffworkflow:parameters>
-        </spiffworkflow:serviceTaskOperator>
-      </bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:serviceTask id="record" name="Ghi vào cơ sở dữ liệu chuyên ngành">
-      <bpmn:extensionElements>
-        <spiffworkflow:serviceTaskOperator id="bench.write" resultVariable="receipt">
-          <spiffworkflow:parameters>
-            <spiffworkflow:parameter id="code" type="str" value="dossier_code"/>
-          </spiffworkflow:parameters>
-        </spiffworkflow:serviceTaskOperator>
-      </bpmn:extensionElements>
-    </bpmn:serviceTask>
-    <bpmn:endEvent id="end"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="lookup"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="lookup" targetRef="record"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="record" targetRef="end"/>
-  </bpmn:process>
-</bpmn:definitions>
-""".encode()
+SERVICE_BPMN = service_model(
+    "bench_lienthong",
+    [Call("lookup", "Tra cứu công dân", "bench.lookup"),
+     Call("record", "Ghi vào cơ sở dữ liệu chuyên ngành", "bench.write")],
+)  # fmt: skip
 
 
 # -- what runs inside the workers ---------------------------------------------------------

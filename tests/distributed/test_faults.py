@@ -14,18 +14,28 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bpmn.service_models import Call, service_model
 from engine.celery_app import deliver_messages, late_report, run_service_job, tick
 from engine.clock import SystemClock
 from engine.codes import VN_TZ
 from engine.models import AuditEvent, Dossier, Message, ServiceJob, Timer
 from tests.distributed.conftest import Cluster, wait_for
-from tests.distributed.models import CHAIN, FORK
 from tests.engine.conftest import BY_ROLE, FORM_DATA, KET_HON, setup_engine
 from tests.engine.test_messages import PAIR
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 
 APPLICANT = {"full_name": "Nguyễn Văn An"}
+#: Look the applicant up, then write the result to a registry: two jobs, one after the other.
+CHAIN = service_model(
+    "chain", [Call("lookup", "Tra cứu", "fake.lookup"), Call("record", "Ghi", "fake.write")]
+)
+#: Two registries written at once: two jobs of one dossier ready together, then a join.
+FORK = service_model(
+    "fork",
+    [Call("write_a", "Ghi A", "fake.write_a"), Call("write_b", "Ghi B", "fake.write_b")],
+    parallel=True,
+)
 
 
 def deploy(c: Cluster, code: str, bpmn: bytes) -> None:

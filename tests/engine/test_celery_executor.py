@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bpmn.service_models import Call, service_model
 from engine.clock import ManualClock
 from engine.executor import CeleryExecutor, make_executor
 from engine.runtime import Engine
 from engine.settings import load
-from tests.engine.service_model import SERVICE_BPMN
 
 
 def test_default_settings_pick_celery_in_eager_mode() -> None:
@@ -37,7 +37,8 @@ def test_eager_celery_runs_the_job_on_the_calling_engine(tmp_path: Path) -> None
     )
     e.create_schema()
     e.ensure_agency("A1", "Sở A")
-    e.deploy("9.000010", SERVICE_BPMN, name="svc", deadline=(2, "working_days"), agency_code="A1")
+    model = service_model("svc", [Call("call", "Tra cứu", "test.echo")])
+    e.deploy("9.000010", model, name="svc", deadline=(2, "working_days"), agency_code="A1")
     d = e.submit("9.000010", applicant={"full_name": "Phạm D"})
     view = e.dossier_view(d.code)
     assert [j.state for j in view.jobs] == ["done"]
