@@ -16,7 +16,9 @@ dropped silently. A person may:
 
 Only admins and holders of ``escalation_role`` (in the dossier's agency) may decide; every
 decision is in the audit log (``incident_retry``, ``incident_cancelled``,
-``incident_resolved``).
+``incident_resolved``). While a call is open (retrying or failed), its dossier is also a row of
+the task board's ``incidents`` scope (`engine.task_board`), counted by the same condition
+(:data:`OPEN`) as the top bar's badge.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from . import audit
 from .errors import InvalidInput, NotAllowed, NotFound, TaskNotReady
-from .models import Dossier, ServiceJob, TaskRow
+from .models import Dossier, ServiceJob, TaskRow, User
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -39,6 +42,13 @@ if TYPE_CHECKING:
 
 INCIDENT_KIND = "incident"
 _READY = TaskState.READY
+_J = ServiceJob
+#: The states of a failed call, as conditions on ``service_jobs`` (``ix_service_jobs_state``).
+RETRYING = and_(_J.state == "pending", _J.attempts > 0, _J.last_error.is_not(None))
+FAILED = _J.state == "failed"
+CANCELLED = and_(_J.state == "cancelled", _J.last_error.is_not(None))
+#: An open incident: the call is retrying or waits for a person (the top bar counts these).
+OPEN = or_(RETRYING, FAILED)
 
 
 @dataclass(frozen=True)
@@ -71,25 +81,16 @@ class Incidents:
         offset: int = 0,
     ) -> list[Incident]:
         """Failed and retrying service calls, newest first (``cancelled`` on request)."""
-        unknown = set(states) - {"retrying", "failed", "cancelled"}
+        by_state = {"retrying": RETRYING, "failed": FAILED, "cancelled": CANCELLED}
+        unknown = set(states) - set(by_state)
         if unknown:
             raise InvalidInput(f"unknown incident state(s) {sorted(unknown)}")
-        j = ServiceJob
-        wanted = []
-        if "retrying" in states:
-            wanted.append(and_(j.state == "pending", j.attempts > 0, j.last_error.is_not(None)))
-        if "failed" in states:
-            wanted.append(j.state == "failed")
-        if "cancelled" in states:
-            wanted.append(and_(j.state == "cancelled", j.last_error.is_not(None)))
-        if not wanted:
+        if not states:
             return []
         q = (
-            select(j, Dossier, TaskRow)
-            .join(Dossier, Dossier.id == j.dossier_id)
-            .outerjoin(TaskRow, TaskRow.id == j.task_id)
-            .where(or_(*wanted))
-            .order_by(j.updated_at.desc(), j.id.desc())
+            _with_dossier_and_step()
+            .where(or_(*(by_state[state] for state in states)))
+            .order_by(_J.updated_at.desc(), _J.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -105,13 +106,9 @@ class Incidents:
 
         One count over ``ix_service_jobs_state`` per page; "99+" is all a badge needs.
         """
-        j = ServiceJob
-        q = select(j.id).where(
-            or_(j.state == "failed",
-                and_(j.state == "pending", j.attempts > 0, j.last_error.is_not(None)))
-        )  # fmt: skip
+        q = select(_J.id).where(OPEN)
         if agency_code is not None:
-            q = q.join(Dossier, Dossier.id == j.dossier_id)
+            q = q.join(Dossier, Dossier.id == _J.dossier_id)
             q = q.where(Dossier.agency_code == agency_code)
         with self.db.read() as s:
             return s.execute(
@@ -120,12 +117,7 @@ class Incidents:
 
     def incident(self: Engine, job_id: int) -> Incident:
         with self.db.read() as s:
-            found = s.execute(
-                select(ServiceJob, Dossier, TaskRow)
-                .join(Dossier, Dossier.id == ServiceJob.dossier_id)
-                .outerjoin(TaskRow, TaskRow.id == ServiceJob.task_id)
-                .where(ServiceJob.id == job_id)
-            ).first()
+            found = s.execute(_with_dossier_and_step().where(ServiceJob.id == job_id)).first()
         if found is None:
             raise NotFound(f"service job {job_id} does not exist")
         return _incident(*found)
@@ -252,6 +244,27 @@ class Incidents:
         ).scalar_one()
         if user.agency_code and user.agency_code != agency:
             raise NotAllowed(f"the dossier of service job {job.id} belongs to agency {agency}")
+
+
+def incidents_of_tasks(s: Session, task_ids: list[str]) -> dict[str, Incident]:
+    """The open incidents of these service tasks, by task id (the task board's stuck rows)."""
+    if not task_ids:
+        return {}
+    q = _with_dossier_and_step().where(_J.task_id.in_(task_ids), OPEN)
+    return {job.task_id: _incident(job, d, row) for job, d, row in s.execute(q).all()}
+
+
+def incident_agency(user: User) -> str | None:
+    """Whose incidents a person sees: every agency's for an admin, else their agency's."""
+    return None if "admin" in (user.roles or []) else user.agency_code or ""
+
+
+def _with_dossier_and_step() -> Select:
+    return (
+        select(_J, Dossier, TaskRow)
+        .join(Dossier, Dossier.id == _J.dossier_id)
+        .outerjoin(TaskRow, TaskRow.id == _J.task_id)
+    )
 
 
 def _incident(job: ServiceJob, d: Dossier, row: TaskRow | None) -> Incident:

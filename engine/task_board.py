@@ -4,11 +4,16 @@ One SQL query over ``tasks`` joined to ``dossiers`` (never workflow state), shap
 indexes on ``tasks`` (state, agency, role, due date; assignee, state) carry it with 100,000
 open dossiers. Visibility is decided here too: an officer sees a dossier when it was received
 by their agency or when one of its tasks was routed to their agency (liên thông partners).
+
+The scope ``incidents`` lists the dossiers stuck on a failing service call instead: the open
+service task of each open incident (retrying, or failed and waiting for a person), for the
+same dossiers as the incidents page and the top bar's count (the dossier's agency; every
+agency for an admin), each row carrying its :class:`~engine.incidents.Incident`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -28,13 +33,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from .errors import InvalidInput
-from .models import Dossier, Procedure, SavedFilter, TaskRow, User
+from .incidents import INCIDENT_KIND, OPEN, Incident, incident_agency, incidents_of_tasks
+from .models import Dossier, Procedure, SavedFilter, ServiceJob, TaskRow, User
 
 if TYPE_CHECKING:
     from .runtime import Engine
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-SCOPES = ("mine", "group", "unit", "escalated")
+SCOPES = ("mine", "group", "unit", "escalated", "incidents")
 URGENCIES = ("overdue", "near_due")
 #: Orders the indexes can serve: a task's due date (undated last) comes from ix_tasks_open_role
 #: and ix_tasks_assignee; the received date walks ix_dossiers_received_at.
@@ -82,6 +88,7 @@ class BoardRow:
     received_at: datetime
     dossier_due_at: datetime | None
     procedure_name: str
+    incident: Incident | None = None  # the failing call a service task's row is stuck on
 
 
 @dataclass
@@ -145,6 +152,9 @@ class TaskBoard:
             escalated = s.execute(
                 select(func.count()).select_from(bell.limit(COUNT_CAP + 1).subquery())
             ).scalar_one()
+            if flt.scope == "incidents":
+                stuck = incidents_of_tasks(s, [r.task.id for r in rows])
+                rows = [replace(r, incident=stuck.get(r.task.id)) for r in rows]
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP) if capped else total
         return BoardPage(rows, total, flt.page, flt.per_page, escalated, capped)
@@ -266,11 +276,44 @@ def _scoped(
     elif on_dossier:  # a semi-join: the planner may start from the few matching dossiers
         q = q.where(TaskRow.dossier_id.in_(select(Dossier.id).where(*on_dossier)))
     q = q.where(TaskRow.state == "open")
+    if f.scope == "incidents":
+        q = _stuck(q, user)
+    else:
+        q = _held(q, user, f, escalation_role)
+    if f.assignee:
+        q = q.where(TaskRow.assignee == f.assignee)
+    if f.procedure_code:
+        q = q.where(TaskRow.procedure_code == f.procedure_code)
+    if f.due_from:
+        q = q.where(TaskRow.due_at >= _start(f.due_from))
+    if f.due_to:
+        q = q.where(TaskRow.due_at < _start(f.due_to + timedelta(days=1)))
+    if f.urgency == "overdue":
+        q = q.where(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < now))
+    elif f.urgency == "near_due":
+        q = q.where(TaskRow.warn_at.is_not(None), TaskRow.warn_at < now, TaskRow.due_at >= now)
+    return q
+
+
+def _stuck(q: Select, user: User) -> Select:
+    """The service tasks of open incidents, found from the few failing jobs (their index)."""
+    jobs = select(ServiceJob.task_id).where(OPEN)
+    agency = incident_agency(user)
+    if agency is not None:
+        jobs = jobs.join(Dossier, Dossier.id == ServiceJob.dossier_id)
+        jobs = jobs.where(Dossier.agency_code == agency)
+    return q.where(TaskRow.kind == "service", TaskRow.id.in_(jobs))
+
+
+def _held(q: Select, user: User, f: BoardFilter, escalation_role: str) -> Select:
+    """The people's tasks the scope shows: by role, by unit, the user's own, escalated."""
     roles = list(user.roles or [])
     by_role = f.scope == "group" and "admin" not in roles
     by_role = by_role or (f.scope == "unit" and not SUPERVISOR_ROLES & set(roles))
     if not by_role and f.scope != "mine" and not f.assignee:
-        q = q.where(TaskRow.kind == "user")  # service tasks (role "system") have no holder
+        # service tasks (role "system") have no holder; incident tasks (a stopped call handed
+        # to the head of unit) are people's work like any other
+        q = q.where(TaskRow.kind.in_(("user", INCIDENT_KIND)))
     if user.agency_code is not None:
         q = q.where(TaskRow.agency_code == user.agency_code)
     elif "admin" not in roles:
@@ -287,18 +330,6 @@ def _scoped(
         q = q.where(TaskRow.escalated_at.is_not(None))
         if escalation_role not in roles:
             q = q.where(TaskRow.assignee == user.username)
-    if f.assignee:
-        q = q.where(TaskRow.assignee == f.assignee)
-    if f.procedure_code:
-        q = q.where(TaskRow.procedure_code == f.procedure_code)
-    if f.due_from:
-        q = q.where(TaskRow.due_at >= _start(f.due_from))
-    if f.due_to:
-        q = q.where(TaskRow.due_at < _start(f.due_to + timedelta(days=1)))
-    if f.urgency == "overdue":
-        q = q.where(and_(TaskRow.due_at.is_not(None), TaskRow.due_at < now))
-    elif f.urgency == "near_due":
-        q = q.where(TaskRow.warn_at.is_not(None), TaskRow.warn_at < now, TaskRow.due_at >= now)
     return q
 
 

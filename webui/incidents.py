@@ -19,7 +19,7 @@ from engine.incidents import INCIDENT_KIND
 
 from .access import roles_required
 from .context import get_engine
-from .officer_views import STAFF, me, visible_dossier
+from .officer_views import STAFF, back, me, visible_dossier
 
 bp = Blueprint("incidents", __name__, url_prefix="/su-co")
 
@@ -43,7 +43,8 @@ def _agency_filter() -> str | None:
     return None if officer.has_role("admin") else officer.agency_code or ""
 
 
-def _may_decide() -> bool:
+def may_decide() -> bool:
+    """Heads of unit (the escalation role) and admins retry and cancel; the engine checks too."""
     return me().has_role("admin", get_engine().settings.escalation_role)
 
 
@@ -66,7 +67,7 @@ def index() -> str:
         incidents=incidents,
         view=view,
         state_labels=STATE_LABELS,
-        may_decide=_may_decide(),
+        may_decide=may_decide(),
         page_size=PAGE_SIZE,
         code=code,
         open_tasks=open_tasks,
@@ -99,7 +100,7 @@ def retry(job_id: int) -> Response:
             flash("Đã gọi lại hệ thống nhưng vẫn lỗi.", "warning")
         else:
             flash("Đã xếp lượt gọi lại hệ thống.", "info")
-    return redirect(url_for("incidents.index"))
+    return back("incidents.index")  # the task board's stuck rows retry from there too
 
 
 @bp.post("/<int:job_id>/huy")
@@ -171,5 +172,5 @@ def resolve(task_id: str) -> Any:
         incident=incident,
         answer=answer,
         error=error,
-        may_decide=_may_decide(),
+        may_decide=may_decide(),
     ), status

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, redirect, request, url_for
+from werkzeug.wrappers import Response
 
 from engine.accounts import Account
 from engine.errors import NotFound
@@ -90,6 +91,15 @@ def visible_dossier(code: str) -> Dossier:
     if not engine.dossier_visible_to(me().username, dossier.id):
         abort(404)
     return dossier
+
+
+def back(default: str) -> Response:
+    """Return to the page a form was posted from (its ``next``, a local path only), else to
+    ``default``'s page: the task list's row buttons post to other pages' actions."""
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for(default)
+    return redirect(target)
 
 
 @bp.app_template_filter("vn_date")

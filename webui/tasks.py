@@ -3,6 +3,10 @@
 Filters travel in the query string (bookmarkable, and what a saved filter stores); every
 value is checked before it reaches the engine's query (``engine.task_board``), which never
 loads workflow state. Claiming is exclusive: the second officer gets a clear message.
+
+Those who decide about incidents (heads of unit, admins) also get the tab of dossiers stuck on
+a failing service call, each row with its error, a retry button and a link to the incident,
+and on the other tabs a line saying how many there are (the top bar's count, not counted again).
 """
 
 from __future__ import annotations
@@ -21,8 +25,17 @@ from .access import roles_required
 from .context import get_engine
 from .dates import parse_day
 from .i18n import vi_sort_key
-from .officer_views import CHANNEL_LABELS, STAFF, STATUS_LABELS, SUPERVISORS, me, urgency
-from .topbar import known_bell
+from .incidents import STATE_LABELS, may_decide
+from .officer_views import (
+    CHANNEL_LABELS,
+    STAFF,
+    STATUS_LABELS,
+    SUPERVISORS,
+    back,
+    me,
+    urgency,
+)
+from .topbar import known_bell, topbar_counts
 
 bp = Blueprint("tasks", __name__, url_prefix="/cong-viec")
 
@@ -31,6 +44,7 @@ SCOPE_LABELS = {
     "group": "Việc của nhóm",
     "unit": "Toàn đơn vị",
     "escalated": "Việc quá hạn chuyển đến tôi",
+    "incidents": "Hồ sơ lỗi kết nối",
 }
 SORT_LABELS = {
     "due": "Hạn xử lý gần nhất",
@@ -122,6 +136,9 @@ def board() -> str:
         colleagues=sorted(colleagues, key=lambda u: vi_sort_key(u.full_name)),
         saved=saved,
         supervisor=officer.has_role(*SUPERVISORS),
+        deciders=may_decide(),
+        stuck=topbar_counts().incidents,
+        incident_labels=STATE_LABELS,
     )
 
 
@@ -154,7 +171,7 @@ def bulk() -> Response:
     to = (request.form.get("to") or "").strip()
     if not ids or action not in ("claim", "assign") or (action == "assign" and not to):
         flash("Chọn công việc và thao tác (nhận xử lý, hoặc giao cho cán bộ).", "error")
-        return _back()
+        return back("tasks.board")
     done, failed = 0, []
     for task_id in ids:
         try:
@@ -169,7 +186,7 @@ def bulk() -> Response:
         flash(f"Đã xử lý {done} công việc.", "success")
     if failed:
         flash(f"{len(failed)} công việc không thực hiện được: " + "; ".join(failed[:5]), "error")
-    return _back()
+    return back("tasks.board")
 
 
 @bp.post("/chuyen-giao")
@@ -181,7 +198,7 @@ def reassign_absent() -> Response:
     to = (request.form.get("to") or "").strip()
     if not absent or not to or absent == to:
         flash("Chọn cán bộ vắng mặt và cán bộ nhận thay.", "error")
-        return _back()
+        return back("tasks.board")
     moved, failed = 0, {}
     while True:  # assigned tasks leave the filter, so the first page is always the rest
         page = engine.task_board(
@@ -200,7 +217,7 @@ def reassign_absent() -> Response:
     if failed:
         reasons = "; ".join(list(failed.values())[:5])
         flash(f"{len(failed)} công việc không chuyển được: {reasons}", "error")
-    return _back()
+    return back("tasks.board")
 
 
 @bp.post("/bo-loc")
@@ -230,7 +247,7 @@ def _act(call: Any, ok: str) -> Response:
         flash(ok, "success")
     except LienThongError as exc:
         flash(_first_message(exc), "error")
-    return _back()
+    return back("tasks.board")
 
 
 def _first_message(exc: LienThongError) -> str:
@@ -239,11 +256,3 @@ def _first_message(exc: LienThongError) -> str:
         if messages:
             return f"{exc} — {messages[0]}"
     return str(exc)
-
-
-def _back() -> Response:
-    """Return to the page the form was on (only a local path), else the board."""
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("tasks.board")
-    return redirect(target)

@@ -8,8 +8,9 @@ import pytest
 
 from engine.errors import AdapterError, InvalidInput, NotAllowed, TaskNotReady
 from engine.models import ServiceCall
-from tests.engine.conftest import audit_rows, count
-from tests.engine.test_service_tasks import FakeAdapter, _job, _start
+from engine.task_board import BoardFilter
+from tests.engine.conftest import AGENCY, KET_HON, audit_rows, count
+from tests.engine.test_service_tasks import ECHO_PROC, FakeAdapter, _job, _start
 
 
 def test_a_retrying_call_is_listed_with_its_error_attempts_and_next_retry(
@@ -113,3 +114,62 @@ def test_cancel_refuses_a_job_that_is_done_or_never_failed(make_engine) -> None:
         e.cancel_incident(job.id, user="tp", reason="x")
     with pytest.raises(InvalidInput, match="nothing to retry"):
         e.retry_incident(job.id, user="tp")
+
+
+# -- the task board: dossiers stuck on a failing call ----------------------------------------
+def _stuck(e, user: str, **flt) -> list[tuple[str, str | None]]:
+    page = e.task_board(user, BoardFilter(scope="incidents", **flt))
+    return [(r.dossier_code, r.incident.state if r.incident else None) for r in page.rows]
+
+
+def test_the_board_lists_stuck_dossiers_as_the_badge_counts_them(make_engine) -> None:
+    fake = FakeAdapter(AdapterError("sai tham số", retryable=False),
+                       AdapterError("hệ thống bận", retryable=True))  # fmt: skip
+    e, officers, failed = _start(make_engine, fake)
+    retrying = officers.walk(officers.submit(ECHO_PROC), ["prepare"])
+    fine = officers.walk(officers.submit(ECHO_PROC), ["prepare"])  # its call succeeded
+    page = e.task_board("tp", BoardFilter(scope="incidents"))
+    assert {(r.dossier_code, r.incident.state) for r in page.rows} == {
+        (failed.code, "failed"), (retrying.code, "retrying")
+    }  # fmt: skip
+    assert page.total == e.count_incidents(agency_code=AGENCY) == len(e.list_incidents()) == 2
+    row = next(r for r in page.rows if r.dossier_code == failed.code)
+    assert (row.task.kind, row.task.name, row.incident.job_id) == (
+        "service", "Gọi dịch vụ echo", _job(e, failed.id).id
+    )  # fmt: skip
+    assert "sai tham số" in row.incident.error and row.procedure_name == "Thủ tục có dịch vụ"
+    assert fine.code not in {r.dossier_code for r in page.rows}
+    # the filters narrow them as they narrow any row; a stuck call has no step deadline
+    assert _stuck(e, "tp", dossier_code=failed.code) == [(failed.code, "failed")]
+    assert _stuck(e, "tp", procedure_code=KET_HON) == []
+    assert len(_stuck(e, "tp", procedure_code=ECHO_PROC, status="in_process")) == 2
+    assert _stuck(e, "tp", urgency="overdue") == []
+    assert [c for c, _ in _stuck(e, "tp", sort="code")] == sorted([failed.code, retrying.code])
+    # the same dossiers as the incidents page: the agency's people, every agency's admin
+    assert len(_stuck(e, "cv")) == 2 and _stuck(e, "outsider") == []
+    e.ensure_user("root", "Quản trị", None, ["admin"])
+    assert len(_stuck(e, "root")) == 2
+    # the people's scopes do not show service tasks
+    for scope in ("group", "unit", "mine", "escalated"):
+        rows = e.task_board("tp", BoardFilter(scope=scope)).rows
+        assert all(r.task.kind != "service" and r.incident is None for r in rows)
+
+
+def test_a_dossier_leaves_the_stuck_rows_when_its_call_succeeds_or_is_cancelled(
+    make_engine,
+) -> None:
+    fake = FakeAdapter(*[AdapterError("sai tham số", retryable=False)] * 2)
+    e, officers, d = _start(make_engine, fake)
+    other = officers.walk(officers.submit(ECHO_PROC), ["prepare"])
+    assert len(_stuck(e, "tp")) == 2
+    e.retry_incident(_job(e, d.id).id, user="tp")  # the partner answers this time
+    assert _stuck(e, "tp") == [(other.code, "failed")]
+    task = e.cancel_incident(_job(e, other.id).id, user="tp", reason="Hệ thống bảo trì")
+    assert _stuck(e, "tp") == [] and e.count_incidents(agency_code=AGENCY) == 0
+    # the stopped call is now a person's task: in the head of unit's group, in the unit view
+    # of supervisors, and in an admin's list (a kind of task the board used to leave out)
+    e.ensure_user("qt", "Quản trị", AGENCY, ["admin"])
+    for user, scope in (("tp", "group"), ("tp", "unit"), ("ld", "unit"), ("qt", "group")):
+        rows = e.task_board(user, BoardFilter(scope=scope, dossier_code=other.code)).rows
+        assert [(r.task.id, r.task.kind) for r in rows] == [(task.id, "incident")], (user, scope)
+    assert e.task_board("cv", BoardFilter(scope="group", dossier_code=other.code)).rows == []

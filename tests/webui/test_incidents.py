@@ -234,3 +234,112 @@ def test_only_a_head_of_unit_resolves_and_other_agencies_get_404(
     assert client.get("/su-co/viec/khong-co").status_code == 404
     other = client.get(f"/su-co/?xem=da-huy&ma={dossier.code}").get_data(as_text=True)
     assert _rows(other) == []
+
+
+# -- the task list: dossiers stuck on a failing call -------------------------------------------
+STUCK_ROW = re.compile(r'<tr class="row-\w+" data-task="([^"]+)" data-incident="(\d+)" '
+                       r'data-state="(\w+)"')  # fmt: skip
+STUCK_COUNT = re.compile(r'data-testid="stuck-count">(\d+)<')
+TOP_COUNT = re.compile(r'data-testid="incident-count"[^>]*>(\d+)<')
+
+
+def _board(client: FlaskClient, **query: str) -> str:
+    response = client.get("/cong-viec/", query_string=query)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_heads_of_unit_find_the_stuck_dossier_in_their_task_list(
+    engine: Engine, dossier: Any, logged_in: Any
+) -> None:
+    client = logged_in("tp")
+    job = _job(engine, dossier.id)
+    group = _board(client)
+    assert 'data-testid="stuck-notice"' in group and 'href="/cong-viec/?scope=incidents"' in group
+    # the tab's count is the top bar's, and the tab lists exactly those dossiers
+    assert STUCK_COUNT.findall(group) == TOP_COUNT.findall(group) == ["1"]
+    assert STUCK_ROW.findall(group) == []  # the group's own work has no service tasks
+    html = _board(client, scope="incidents")
+    assert STUCK_ROW.findall(html) == [(job.task_id, str(job.id), "failed")]
+    assert "Tổng số: 1 công việc" in html and 'data-testid="stuck-notice"' not in html
+    assert "Gọi dịch vụ echo" in html and "sai tham số: thiếu mã xã" in html
+    assert "Đã hết lượt thử" in html and f'formaction="/su-co/{job.id}/thu-lai"' in html
+    assert f'href="/su-co/?ma={dossier.code}"' in html
+    assert f'name="task" value="{job.task_id}"' not in html  # nobody claims a system's step
+    # the filters apply as on any tab
+    assert STUCK_ROW.findall(_board(client, scope="incidents", code=dossier.code))
+    assert not STUCK_ROW.findall(_board(client, scope="incidents", procedure="1.000894"))
+
+
+def test_retry_from_the_task_list_comes_back_to_it(
+    engine: Engine, dossier: Any, client: FlaskClient, logged_in: Any, fake: FakeAdapter
+) -> None:
+    logged_in("tp")
+    job = _job(engine, dossier.id)
+    back = "/cong-viec/?scope=incidents"
+    data = {"csrf_token": csrf_token(client), "next": back}
+    first = client.post(f"/su-co/{job.id}/thu-lai", data=data)
+    assert first.status_code == 302 and first.headers["Location"] == back
+    html = client.get(back).get_data(as_text=True)
+    assert "vẫn lỗi" in html and STUCK_ROW.findall(html)
+    client.post(f"/su-co/{job.id}/thu-lai", data=data)
+    html = client.get(back).get_data(as_text=True)
+    assert "thành công" in html and STUCK_ROW.findall(html) == []
+    assert STUCK_COUNT.findall(html) == ["0"] and 'data-testid="stuck-notice"' not in html
+    assert Officers(engine).open_steps(dossier) == ["check"] and len(fake.calls) == 3
+    outside = {"csrf_token": data["csrf_token"], "next": "//evil.example/"}
+    assert client.post(f"/su-co/{job.id}/thu-lai", data=outside).headers["Location"] == "/su-co/"
+
+
+def test_others_see_the_stuck_rows_only_where_the_incidents_page_shows_them(
+    engine: Engine, dossier: Any, client: FlaskClient, logged_in: Any
+) -> None:
+    job = _job(engine, dossier.id)
+    logged_in("cv")  # sees the incidents page, does not decide: no tab, no notice, no button
+    group = _board(client)
+    assert "stuck-notice" not in group and "scope=incidents" not in group
+    html = _board(client, scope="incidents")
+    assert STUCK_ROW.findall(html) == [(job.task_id, str(job.id), "failed")]
+    assert "thu-lai" not in html and f'href="/su-co/?ma={dossier.code}"' in html
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    logged_in("outsider")
+    assert STUCK_ROW.findall(_board(client, scope="incidents")) == []
+
+
+def test_a_cancelled_call_is_the_head_of_units_task_with_a_link_to_enter_the_answer(
+    engine: Engine, dossier: Any, logged_in: Any
+) -> None:
+    row = engine.cancel_incident(_job(engine, dossier.id).id, user="tp", reason="Bảo trì")
+    for user in ("tp", "admin"):
+        client = logged_in(user)
+        html = _board(client, code=dossier.code)
+        assert f'data-task="{row.id}"' in html, user
+        assert f'href="/su-co/viec/{row.id}"' in html
+        assert STUCK_ROW.findall(_board(client, scope="incidents")) == []
+        client.post("/logout", data={"csrf_token": csrf_token(client)})
+
+
+@pytest.mark.browser
+def test_browser_head_of_unit_retries_a_stuck_dossier_from_the_task_list(
+    engine: Engine, dossier: Any, page: Any, shot: Any, engine_db_url: str
+) -> None:
+    if not engine_db_url.startswith("sqlite"):
+        pytest.skip("one browser run is enough")
+    browser_login(page, "tp")
+    page.goto("/cong-viec/")
+    notice = page.get_by_test_id("stuck-notice")
+    assert "1 hồ sơ đang dừng" in notice.inner_text()
+    notice.get_by_role("link", name="Xem và gọi lại").click()
+    row = page.locator("tr[data-state=failed]")
+    assert dossier.code in row.inner_text() and "sai tham số" in row.inner_text()
+    shot("tasks-stuck-dossiers")
+    row.get_by_role("button", name=f"Gọi lại ngay {dossier.code}").click()
+    page.wait_for_load_state()
+    assert "vẫn lỗi" in page.locator(".flashes").inner_text() and "scope=incidents" in page.url
+    page.locator("tr[data-state=failed]").get_by_role("button", name="Gọi lại ngay").click()
+    page.wait_for_load_state()
+    assert "thành công" in page.locator(".flashes").inner_text()
+    assert page.locator("tr[data-incident]").count() == 0
+    assert page.get_by_test_id("stuck-count").inner_text() == "0"
+    shot("tasks-stuck-retried")
+    assert Officers(engine).open_steps(dossier) == ["check"]
