@@ -37,6 +37,11 @@ LOOKUP, REGISTER, FEE = (
     "tax.business_obligations",
 )
 ENTERPRISE = result_var(REGISTER)
+#: what the business registration system is told (also when the enterprise registers alone)
+REGISTRATION = {"name": 'form["name"]', "kind": 'form["kind"]',
+                "charter_capital": 'form["charter_capital"]',
+                "representative_id": 'form["owner_id"]', "commune_code": 'form["commune_code"]',
+                "address_detail": 'form["address_detail"]'}  # fmt: skip
 
 SI_NOTICE = """citizen_notice = {
     "id": "social_insurance_unit_refused",
@@ -91,11 +96,7 @@ def build() -> tuple[Diagram, dict[str, str]]:
          default="f_gw_approve__svc_register_enterprise")  # fmt: skip
     node(d, "approval_refused", "endEvent", "Không ký", LEADER)
     service(d, "svc_register_enterprise", "Cấp mã số doanh nghiệp (đồng thời mã số thuế)",
-            REGISTER, {"name": 'form["name"]', "kind": 'form["kind"]',
-                       "charter_capital": 'form["charter_capital"]',
-                       "representative_id": 'form["owner_id"]',
-                       "commune_code": 'form["commune_code"]',
-                       "address_detail": 'form["address_detail"]'})  # fmt: skip
+            REGISTER, dict(REGISTRATION))  # fmt: skip
     node(d, "fork", "parallelGateway", "Chia sẻ thông tin", SYSTEM)
     fee = refusable_service(d, "svc_licence_fee", "Thông báo lệ phí môn bài", FEE, {
         "enterprise_code": f'{ENTERPRISE}["enterprise_code"]',

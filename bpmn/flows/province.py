@@ -13,12 +13,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bpmn.flows import MODELS
-
-if TYPE_CHECKING:
-    from adapters.registry import Registry
 
 #: agency code → (name, level)
 AGENCIES = {
@@ -45,12 +42,15 @@ OFFICERS = {
     "datdai.motcua": (LAND, ["one_stop_officer"]),
     "datdai.chuyenvien": (LAND, ["specialist"]),
     "datdai.lanhdao": (LAND, ["leader"]),
+    "thue.motcua": (TAX, ["one_stop_officer"]),  # receives the declarations done alone
     "thue.chuyenvien": (TAX, ["specialist"]),
 }
 #: lane key of a flow → agency code in this province
 LANE_AGENCIES = {"police": POLICE, "social_insurance": SOCIAL, "tax": TAX}
 #: procedure code → the agency whose counter receives it (the commune's, when not listed)
-RECEIVING = {"1.004222": POLICE, "L.000103": SOCIAL, "2.001583": BUSINESS, "1.013831": LAND}
+RECEIVING = {"1.004222": POLICE, "L.000103": SOCIAL, "2.001583": BUSINESS, "1.013831": LAND,
+             "L.000301": BUSINESS, "L.000302": TAX, "L.000303": SOCIAL, "L.000401": TAX,
+             "L.000402": LAND}  # fmt: skip
 #: the registries the four liên thông flows call
 SYSTEMS = ("civil_status", "population", "social_insurance", "business", "tax", "land")
 #: adapter settings for the in-process simulators: a failed call is an outage at once (one
@@ -134,7 +134,7 @@ def environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def seed_simulators(env: Mapping[str, str]) -> Registry:
+def seed_simulators(env: Mapping[str, str]) -> None:
     """Build the flows' simulators once, seeding their databases, before workers share them.
 
     Two processes seeding the same empty file at once would both insert the world; seeding it
@@ -143,7 +143,8 @@ def seed_simulators(env: Mapping[str, str]) -> Registry:
     from adapters.registry import Registry
 
     with environment(env):
-        registry = Registry.from_entry_points(env)
+        registry = Registry.from_entry_points()
         for name in SYSTEMS:
             registry.adapter(name).simulator()
-    return registry
+        for adapter in registry.adapters.values():
+            adapter.close()

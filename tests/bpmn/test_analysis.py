@@ -21,6 +21,7 @@ from engine.errors import InvalidModel
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "bpmn" / "templates" / "standard_one_stop.bpmn"
 SEPARATE_HUMAN = ["receive", "appraise", "approve", "return_result"]
+DECLARED = ["receive", "appraise", "return_result"]
 
 
 def figures(code: str):  # noqa: ANN201
@@ -66,6 +67,13 @@ EXPECTED = {
     "1.000656": (SEPARATE_HUMAN, ["svc_record"], [], 7, 1, (1, 2, 0, 2, 0)),
     "1.003197": (SEPARATE_HUMAN, ["svc_record"], [], 7, 1, (1, 2, 0, 2, 1)),
     "2.000821": (SEPARATE_HUMAN, ["svc_record"], [], 7, 1, (1, 2, 0, 2, 1)),
+    "L.000301": (SEPARATE_HUMAN, ["svc_record"], [], 7, 1, (1, 2, 0, 2, 0)),
+    # a declaration: no leader; deadline unknown, so no apology letter in the model
+    "L.000302": (DECLARED, ["svc_record"], [], 5, 1, (1, 2, 0, 2, 1)),
+    "L.000303": (DECLARED, [], [], 5, 0, (1, 2, 0, 2, 1)),  # the officer's act: no system
+    "L.000401": (["receive", "appraise", "confirm_payment", "return_result"], ["svc_record"],
+                 [], 6, 1, (1, 2, 1, 4, 0)),
+    "L.000402": (SEPARATE_HUMAN, ["svc_record"], [], 7, 1, (1, 2, 0, 3, 1)),
 }  # fmt: skip
 
 
@@ -128,6 +136,42 @@ def test_flow_2_against_its_separate_procedures_adds_known_deadlines() -> None:
     assert c.deadline_separate == 13 and c.deadline_lienthong is None
     assert c.rows["carried_results"]["separate"] == 2
     assert c.rows["touchpoints"]["reduction"] == 10
+
+
+def test_flow_3_against_registering_then_declaring_at_tax_and_social_insurance() -> None:
+    c = compare(figures("2.001583"), [figures(x) for x in ("L.000301", "L.000302", "L.000303")])
+    got = {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
+    assert got == {
+        "submissions": (3, 1, 2), "visits": (6, 2, 4), "payments": (0, 0, 0),
+        "documents": (6, 2, 4), "carried_results": (2, 0, 2), "touchpoints": (15, 5, 10),
+        "agency_handoffs": (0, 2, -2), "citizen_handoffs": (2, 0, 2),
+        "human_steps": (10, 5, 5), "system_steps": (2, 3, -1), "external_exchanges": (2, 3, -1),
+    }  # fmt: skip
+    assert c.rows["human_steps"]["reduction_pct"] == 50.0
+    assert c.deadline_lienthong == 3
+    assert c.deadline_separate is None  # the tax and insurance parts have no known deadline
+    assert c.deadline_parts == [("L.000301", 3.0), ("L.000302", None), ("L.000303", None)]
+    for declared in ("L.000302", "L.000303"):  # each carries the registration certificate
+        [certificate] = figures(declared).touchpoints.carried
+        assert certificate.endswith("← L.000301")
+
+
+def test_flow_4_against_declaring_and_paying_tax_then_registering() -> None:
+    c = compare(figures("1.013831"), [figures(x) for x in ("L.000401", "L.000402")])
+    got = {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
+    assert got == {
+        "submissions": (2, 1, 1), "visits": (4, 2, 2), "payments": (1, 1, 0),
+        "documents": (7, 4, 3), "carried_results": (1, 0, 1), "touchpoints": (14, 8, 6),
+        "agency_handoffs": (0, 2, -2), "citizen_handoffs": (1, 0, 1),
+        "human_steps": (8, 6, 2), "system_steps": (2, 3, -1), "external_exchanges": (2, 3, -1),
+    }  # fmt: skip
+    assert c.rows["touchpoints"]["reduction_pct"] == 42.9
+    assert (c.deadline_lienthong, c.deadline_separate) == (18, None)
+    assert c.deadline_parts == [("L.000401", None), ("L.000402", 18.0)]
+    assert figures("L.000402").touchpoints.carried == [
+        "Chứng từ đã nộp thuế thu nhập cá nhân và lệ phí trước bạ (kết quả thủ tục L.000401) "
+        "← L.000401"
+    ]
 
 
 def test_bad_models_are_refused_clearly() -> None:

@@ -45,7 +45,12 @@ def test_model_parses_with_lanes_diagram_and_forms(code: str) -> None:
 
 def test_every_lienthong_flow_has_partner_lanes_and_known_baselines() -> None:
     flows = lienthong_flows()
-    assert {f.code for f in flows} == {"2.000986", "L.000201"}
+    assert {f.code: f.replaces for f in flows} == {
+        "2.000986": ("1.001193", "1.004222", "L.000103"),
+        "L.000201": ("1.000656", "1.003197", "2.000821"),
+        "2.001583": ("L.000301", "L.000302", "L.000303"),
+        "1.013831": ("L.000401", "L.000402"),
+    }
     for flow in flows:
         parsed = parse_model(flow.xml())
         keys = {lane.agency for lane in parsed.lanes.values()}
@@ -66,6 +71,11 @@ def test_unknown_deadlines_stay_unknown() -> None:
     assert MODELS["2.000986"].deadline == (20, "working_days")
     assert MODELS["1.013831"].deadline == (18, "working_days")
     assert MODELS["2.001583"].deadline == (3, "working_days")
+    for code in ("L.000302", "L.000303", "L.000401"):  # not in our sources: never guessed
+        assert MODELS[code].deadline is None and "chưa xác định" in MODELS[code].deadline_source
+    for alone, joint in (("L.000301", "2.001583"), ("L.000402", "1.013831")):
+        assert MODELS[alone].deadline == MODELS[joint].deadline
+        assert joint in MODELS[alone].deadline_source
 
 
 def test_readme_names_every_file() -> None:
