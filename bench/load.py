@@ -1,16 +1,24 @@
 """Sustained load on the distributed mode: real ``lienthong worker`` processes, Redis, PostgreSQL.
 
 Usage: ``python bench/load.py [--dossiers 20000] [--workers 1,2,4] [--pg-url URL]
-[--redis-url URL] [--service-ms 20]``. For each worker count the run gets a fresh PostgreSQL
-schema (dropped after it), starts one ``lienthong worker --concurrency W`` and submits its
-share of ``--dossiers`` (split evenly across the worker counts), alternating two models:
+[--redis-url URL] [--service-ms 0]``. For each worker count the run gets a fresh PostgreSQL
+schema and fresh registry simulators (both dropped after it), starts one ``lienthong worker
+--concurrency W`` and submits its share of ``--dossiers`` (split evenly across the worker
+counts) in a fixed mix, one dossier in two on the standard template and the other half
+spread over the four liên thông flows of `bpmn.flows`:
 
-* the standard one-stop template (``1.000894``), whose four officers' steps are done by
-  simulated officers running *on the workers* (the Celery task ``bench.officer``, loaded with
-  ``--include bench.load``): open the task list, complete the task with valid form data;
-* a liên thông service flow (two external calls in a row — a lookup, then a registry write —
-  handled by the engine's own ``lienthong.run_service_job``), answered by a fake registry
-  that takes ``--service-ms`` per call (``bench.load:fake_service``).
+* the standard one-stop template (``1.000894``, four officer steps at the commune);
+* birth + residence + health card (``2.000986``), death + deregistration + funeral
+  allowance (``L.000201``), enterprise + tax + social insurance (``2.001583``) and land
+  transfer + tax (``1.013831``): five or six officer steps at two agencies and three
+  registry calls each, made by the real adapters against the registries' in-process
+  simulators inside each worker (the embedded mode's simulators, on files every worker
+  shares; ``--service-ms`` adds that much latency to each answer, as a network would).
+
+The province (agencies, one officer per lane) is `bpmn.flows.province`; the declarations
+come from the simulators' own world (`bpmn.flows.cases`), each deceased person and parcel
+used once. The officers run on the workers (`bench.officers`): the counter sends each new
+dossier to them, and each registry answer wakes them again; every completion is its own step.
 
 This process plays the web side, in two runs per worker count. The *paced* run submits
 ``--paced`` dossiers at ``--rate`` per second (default 1/s, about 2.4 times a province's peak)
@@ -18,10 +26,12 @@ and gives the step latency a citizen or officer sees: p50/p95 of a task row's op
 completion (queueing included), with the queue depth sampled every 0.5 s. The *saturating*
 run submits its dossiers as fast as it can (the submit and its outbox publish, as a web
 request would) while the workers drain the queue, and gives the throughput. It prints one
-JSON object: throughput, latency, queue depth, database size, errors (must be 0), the scaling
-from 1 to 2 and 4 worker processes, and an estimate of the machines a province needs. Nothing
-is asserted about speed. The Redis database given is used for the run's queue; only the
-queue's own keys are deleted, before each phase.
+JSON object: throughput, latency, queue depth, database size, errors (must be 0: a dossier
+not at its result, a registry job not done, a result a flow should have given missing or
+refused, an error line in the worker log), the scaling from 1 to 2 and 4 worker processes,
+and an estimate of the machines a province needs. Nothing is asserted about speed. The Redis
+database given is used for the run's queue; only the queue's own keys are deleted, before
+each phase.
 """
 
 from __future__ import annotations
@@ -46,50 +56,27 @@ import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from datetime import date  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bpmn.service_models import Call, service_model  # noqa: E402
-from engine.celery_app import app, current_engine  # noqa: E402
-from engine.errors import TaskNotReady  # noqa: E402
+from bench import load_figures as figures  # noqa: E402
+from bpmn.flows import birth, cases, death, enterprise, land, province  # noqa: E402
+from engine.celery_app import app  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICE_PROC = "B.000001"
 #: A province: dossiers a year, working days and hours, and the peak over the average hour.
 PROVINCE = {"dossiers_per_year": 300_000, "working_days": 250, "hours_per_day": 8, "peak": 10}
-
-SERVICE_BPMN = service_model(
-    "bench_lienthong",
-    [Call("lookup", "Tra cứu công dân", "bench.lookup"),
-     Call("record", "Ghi vào cơ sở dữ liệu chuyên ngành", "bench.write")],
-)  # fmt: skip
-
-
-# -- what runs inside the workers ---------------------------------------------------------
-def fake_service(operation: str, params: dict, *, idempotency_key: str) -> dict[str, Any]:
-    """A registry that answers after ``LIENTHONG_BENCH_SERVICE_MS`` (a network round trip)."""
-    time.sleep(float(os.environ.get("LIENTHONG_BENCH_SERVICE_MS", "20")) / 1000)
-    return {"operation": operation, "receipt": idempotency_key, "found": True}
-
-
-@app.task(name="bench.officer", acks_late=True, time_limit=120)
-def officer(code: str) -> str:
-    """The officer whose turn it is opens the task list, completes the task, passes it on."""
-    from bench.world import HAPPY_PATH
-
-    people = {step: (user, data) for step, user, data in HAPPY_PATH}
-    e = current_engine()
-    rows = e.list_tasks(dossier_code=code)
-    if not rows:
-        return "finished"
-    row = rows[0]
-    user, data = people[row.bpmn_id]
-    try:
-        e.complete(row.id, user=user, data=data)
-    except TaskNotReady:
-        pass  # a duplicate delivery: someone completed it already
-    if e.list_tasks(dossier_code=code):
-        app.send_task("bench.officer", (code,))
-    return row.bpmn_id
+TEMPLATE = "1.000894"
+#: The mix, repeated: every other dossier on the template, the rest spread over the flows.
+MIX = (TEMPLATE, birth.CODE, TEMPLATE, death.CODE, TEMPLATE, enterprise.CODE, TEMPLATE, land.CODE)
+MODELS = {
+    TEMPLATE: "standard one-stop template (4 officer steps)",
+    birth.CODE: "birth + residence + health card (5 officer steps at 2 agencies, 3 registries)",
+    death.CODE: "death + deregistration + funeral allowance (5 officer steps, 3 registries)",
+    enterprise.CODE: "enterprise + tax + social insurance (5 officer steps, 3 registries)",
+    land.CODE: "land transfer + tax (6 officer steps at 2 agencies, 3 registries)",
+}
 
 
 # -- the driver (the web side) ---------------------------------------------------------------
@@ -113,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         "--redis-url",
         default=os.environ.get("LIENTHONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
-    p.add_argument("--service-ms", type=float, default=20.0, help="fake registry answer time")
+    p.add_argument("--service-ms", type=float, default=0.0, help="latency added to each answer")
     p.add_argument("--timeout", type=float, default=3600.0, help="seconds per run at most")
     p.add_argument(
         "--paced", type=int, default=60, help="dossiers of the paced run (latency), per phase"
@@ -125,34 +112,53 @@ def _parser() -> argparse.ArgumentParser:
 def _phase(args: argparse.Namespace, workers: int, dossiers: int) -> dict[str, Any]:
     """One worker count: a paced run for step latency, then a saturating run for throughput."""
     import redis
+    from sqlalchemy.engine import make_url
 
     from bench.world import postgres_url, schema_of
 
     queue = redis.Redis.from_url(args.redis_url)
     queue.delete("celery", "unacked", "unacked_index", "unacked_mutex")
-    with postgres_url(args.pg_url) as url, tempfile.TemporaryDirectory() as tmp:
+    with postgres_url(args.pg_url) as base, tempfile.TemporaryDirectory() as tmp:
+        schema = schema_of(base) or "lienthong-load"
+        # Every connection of the run carries the schema's name: the CPU meter finds its
+        # PostgreSQL backends by it.
+        url = make_url(base).update_query_dict({"application_name": schema})
+        url = url.render_as_string(hide_password=False)
+        per_flow = math.ceil((dossiers + args.paced) / len(MIX))
+        sims = _simulators(Path(tmp) / "sims", per_flow, args.service_ms)
         e = _setup(url, args.redis_url)
         log = Path(tmp) / "worker.log"
-        proc = _start_worker(url, args, workers, log)
+        proc = _start_worker(url, args, workers, sims["env"], log)
         try:
-            paced = _run(e, queue, args.paced, args.rate, args.timeout) if args.paced else None
-            saturated = _run(e, queue, dossiers, None, args.timeout)
-            size = _database_bytes(e, schema_of(url))
-            errors = _errors(e)
+            counts: Counter[str] = Counter()
+            paced = (
+                _run(e, queue, sims["dossiers"], counts, args.paced, args.rate, args.timeout)
+                if args.paced
+                else None
+            )
+            cpu = figures.CpuMeter(e, proc.pid, schema)
+            cpu.start()
+            saturated = _run(e, queue, sims["dossiers"], counts, dossiers, None, args.timeout)
+            cpu_ms = cpu.stop(dossiers)
+            size = figures.database_bytes(e, schema)
+            errors = figures.errors(e)
         finally:
             _stop(proc)
             errors_in_log = _log_errors(log)
             e.db.dispose()
     total = dossiers + (args.paced or 0)
-    figures = {
+    return {
         "workers": workers,
         "dossiers": dossiers,
+        "by_model": dict(counts),
         "finished": saturated["finished"],
         "elapsed_s": saturated["elapsed_s"],
         "submit_s": saturated["submit_s"],
         "dossiers_per_s": round(saturated["finished"] / saturated["elapsed_s"], 2),
         "steps": saturated["steps"],
         "steps_per_s": round(saturated["steps"] / saturated["elapsed_s"], 1),
+        "registry_calls": saturated["registry_calls"],
+        "cpu_ms_per_dossier": cpu_ms,
         "step_latency_ms": paced["step_latency_ms"] if paced else None,
         "queue_depth": paced["queue_depth"] if paced else None,
         "paced": paced,
@@ -160,40 +166,51 @@ def _phase(args: argparse.Namespace, workers: int, dossiers: int) -> dict[str, A
             "step_latency_ms": saturated["step_latency_ms"],
             "queue_depth": saturated["queue_depth"],
         },
+        "simulated_people": sims["people"],
         "database_bytes": size,
         "database_bytes_per_dossier": int(size / max(total, 1)),
-        "errors": errors + errors_in_log,
-        "error_lines_in_worker_log": errors_in_log,
+        "errors": sum(errors.values()) + errors_in_log,
+        "error_kinds": {**errors, "error_lines_in_worker_log": errors_in_log},
     }
-    return figures
 
 
-def _run(e: Any, queue: Any, dossiers: int, rate: float | None, timeout: float) -> dict[str, Any]:
-    """Submit ``dossiers`` (alternating the two models), at ``rate`` per second or flat out;
-    wait until every one is finished; return what happened to them."""
+def _run(
+    e: Any,
+    queue: Any,
+    dossiers: cases.Dossiers,
+    counts: Counter[str],
+    total: int,
+    rate: float | None,
+    timeout: float,
+) -> dict[str, Any]:
+    """Submit ``total`` dossiers of the mix, at ``rate`` per second or flat out; wait until
+    every one is finished; return what happened to them."""
     samples: list[int] = []
     done = threading.Event()
     sampler = threading.Thread(target=_sample, args=(queue, samples, done), daemon=True)
     sampler.start()
     started = time.monotonic()
     ids = []
-    for i in range(dossiers):
+    for i in range(total):
         if rate:
             time.sleep(max(0.0, started + i / rate - time.monotonic()))
-        if i % 2 == 0:
-            d = e.submit("1.000894", applicant=_APPLICANT, actor="mc")
-            app.send_task("bench.officer", (d.code,))
+        code = MIX[sum(counts.values()) % len(MIX)]
+        if code == TEMPLATE:
+            d = e.submit(TEMPLATE, applicant=_APPLICANT, agency_code=province.COMMUNE,
+                         actor=province.counter(province.COMMUNE))  # fmt: skip
         else:
-            d = e.submit(SERVICE_PROC, applicant=_APPLICANT, actor="mc")
+            d = dossiers.submission(code, counts[code]).submit(e)
+        counts[code] += 1
+        app.send_task("bench.officer", (d.code,))
         ids.append(d.id)
     submitted = time.monotonic() - started
     finished = _wait(e, ids, started + timeout)
     elapsed = time.monotonic() - started
     done.set()
     sampler.join()
-    out = _latency(e, ids)
+    out = figures.latency(e, ids)
     out.update(
-        dossiers=dossiers,
+        dossiers=total,
         rate_per_s=rate,
         finished=finished,
         elapsed_s=round(elapsed, 1),
@@ -209,10 +226,32 @@ def _run(e: Any, queue: Any, dossiers: int, rate: float | None, timeout: float) 
 _APPLICANT = {"full_name": "Nguyễn Văn A", "id_number": "001090012345"}
 
 
+def _simulators(folder: Path, per_flow: int, service_ms: float) -> dict[str, Any]:
+    """Seed the registries' simulators with a world big enough for ``per_flow`` dossiers of
+    each flow; return the workers' environment for them and the dossiers they can take."""
+    from adapters.settings import sim_seed
+    from adapters.sim.world import world
+
+    people = int(province.SIMULATOR_ENV["LIENTHONG_SIM_PEOPLE"])
+    while True:
+        env = province.simulator_env(str(folder), people)
+        with province.environment(env):
+            found = cases.Dossiers(world(sim_seed(), people), date.today())
+        if found.capacity() >= per_flow:
+            break
+        people = math.ceil(people * max(1.25, 1.1 * per_flow / max(found.capacity(), 1)))
+    if service_ms:
+        env.update({f"LIENTHONG_SIM_{name.upper()}_FAULTS": f"latency_ms={service_ms:g}"
+                    for name in province.SYSTEMS})  # fmt: skip
+    province.seed_simulators(env)
+    return {"env": env, "dossiers": found, "people": people}
+
+
 def _setup(url: str, redis_url: str) -> Any:
     from sqlalchemy import create_engine, text
 
-    from bench.world import AGENCY, PROCEDURE, USERS, template_bytes
+    from bench.world import template_bytes
+    from engine.celery_app import configure
     from engine.migrate import head
     from engine.runtime import Engine
     from engine.settings import load
@@ -229,31 +268,21 @@ def _setup(url: str, redis_url: str) -> Any:
         conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
         conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head()})
     admin.dispose()
-    e.ensure_agency(AGENCY, "UBND tỉnh")
-    for username, role in USERS:
-        e.ensure_user(username, username, AGENCY, [role])
-    deadline = (5, "working_days")
-    e.deploy(PROCEDURE, template_bytes(), name="Đăng ký kết hôn", deadline=deadline,
-             agency_code=AGENCY)  # fmt: skip
-    e.deploy(SERVICE_PROC, SERVICE_BPMN, name="Liên thông (thử tải)", deadline=deadline,
-             agency_code=AGENCY)  # fmt: skip
-    from engine.celery_app import configure
-
+    province.deploy(e)
+    e.deploy(TEMPLATE, template_bytes(), name="Đăng ký kết hôn", deadline=(5, "working_days"),
+             agency_code=province.COMMUNE)  # fmt: skip
     configure(settings)
     return e
 
 
-def _start_worker(url: str, args: argparse.Namespace, workers: int, log: Path) -> Any:
+def _start_worker(
+    url: str, args: argparse.Namespace, workers: int, sims: dict[str, str], log: Path
+) -> Any:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LIENTHONG_")}
-    env.update(
-        LIENTHONG_DATABASE_URL=url,
-        LIENTHONG_BROKER_URL=args.redis_url,
-        LIENTHONG_SERVICE_CALLER="bench.load:fake_service",
-        LIENTHONG_BENCH_SERVICE_MS=str(args.service_ms),
-        PYTHONPATH=str(ROOT),
-    )
+    env.update(sims, LIENTHONG_DATABASE_URL=url, LIENTHONG_BROKER_URL=args.redis_url,
+               PYTHONPATH=str(ROOT))  # fmt: skip
     argv = [str(Path(sys.executable).parent / "lienthong"), "worker", f"--concurrency={workers}",
-            "--include=bench.load", "--loglevel=info", "--hostname=bench@%h"]  # fmt: skip
+            "--include=bench.officers", "--loglevel=info", "--hostname=bench@%h"]  # fmt: skip
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -291,99 +320,13 @@ def _sample(queue: Any, samples: list[int], done: threading.Event) -> None:
 
 
 def _wait(e: Any, ids: list[int], deadline: float) -> int:
-    from sqlalchemy import func, select
-
-    from engine.models import Dossier
-
-    finished = 0
+    done = 0
     while time.monotonic() < deadline:
-        with e.db.read() as s:
-            finished = s.execute(
-                select(func.count())
-                .select_from(Dossier)
-                .where(Dossier.id.in_(ids), Dossier.finished_at.is_not(None))
-            ).scalar_one()
-        if finished >= len(ids):
+        done = figures.finished(e, ids)
+        if done >= len(ids):
             break
-        time.sleep(1)
-    return finished
-
-
-def _latency(e: Any, ids: list[int]) -> dict[str, Any]:
-    """Steps and step latency (a task row's opening to its completion) of these dossiers."""
-    from sqlalchemy import func, select
-
-    from engine.models import Dossier, TaskRow
-
-    with e.db.read() as s:
-        rows = s.execute(
-            select(TaskRow.kind, TaskRow.created_at, TaskRow.completed_at).where(
-                TaskRow.dossier_id.in_(ids), TaskRow.state == "completed"
-            )
-        ).all()
-        steps = s.execute(
-            select(func.sum(Dossier.step_count)).where(Dossier.id.in_(ids))
-        ).scalar_one()
-    latency = {
-        kind: sorted(
-            (done - opened).total_seconds() * 1000 for k, opened, done in rows if k == kind
-        )
-        for kind in ("user", "service")
-    }
-    every = sorted(v for values in latency.values() for v in values)
-    return {
-        "steps": int(steps or 0) + len(ids),  # step_count leaves out the submit
-        "step_latency_ms": {
-            "p50": _pct(every, 50),
-            "p95": _pct(every, 95),
-            "officer_steps": {"p50": _pct(latency["user"], 50), "p95": _pct(latency["user"], 95)},
-            "service_steps": {
-                "p50": _pct(latency["service"], 50),
-                "p95": _pct(latency["service"], 95),
-            },
-        },
-    }
-
-
-def _database_bytes(e: Any, schema: str | None) -> int:
-    from sqlalchemy import text
-
-    with e.db.read() as s:
-        return int(
-            s.execute(
-                text(
-                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = :schema AND c.relkind = 'r'"
-                ),
-                {"schema": schema},
-            ).scalar_one()
-        )
-
-
-def _errors(e: Any) -> int:
-    """Dossiers not at their result and service jobs not done: both must be 0."""
-    from sqlalchemy import func, select
-
-    from engine.models import Dossier, ServiceJob
-
-    with e.db.read() as s:
-        bad_jobs = s.execute(
-            select(func.count()).select_from(ServiceJob).where(ServiceJob.state != "done")
-        ).scalar_one()
-        wrong = s.execute(
-            select(func.count())
-            .select_from(Dossier)
-            .where((Dossier.status != "result_returned") | Dossier.finished_at.is_(None))
-        ).scalar_one()
-    return int(bad_jobs + wrong)
-
-
-def _pct(values: list[float], pct: float) -> float | None:
-    if not values:
-        return None
-    index = min(len(values) - 1, max(0, math.ceil(pct / 100 * len(values)) - 1))
-    return round(values[index], 1)
+        time.sleep(0.5)
+    return done
 
 
 def _report(args: argparse.Namespace, phases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -395,6 +338,8 @@ def _report(args: argparse.Namespace, phases: list[dict[str, Any]]) -> dict[str,
     per_process = min(p["dossiers_per_s"] / p["workers"] for p in phases)
     processes = max(1, math.ceil(peak_per_s / per_process)) if per_process else None
     bytes_per = max(p["database_bytes_per_dossier"] for p in phases)
+    cpu_ms = [p["cpu_ms_per_dossier"]["total"] for p in phases]
+    cpu_ms_per_dossier = max(cpu_ms) if None not in cpu_ms else None
     return {
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
         "settings": {
@@ -403,10 +348,8 @@ def _report(args: argparse.Namespace, phases: list[dict[str, Any]]) -> dict[str,
             "rate_per_s": args.rate,
             "workers": args.workers,
             "service_ms": args.service_ms,
-            "models": [
-                "standard one-stop template 1.000894 (4 officer steps)",
-                "liên thông service flow (2 external calls)",
-            ],  # fmt: skip
+            "mix": list(MIX),
+            "models": MODELS,
         },
         "phases": phases,
         "scaling": {str(p["workers"]): round(p["dossiers_per_s"] / base, 2) for p in phases},
@@ -418,6 +361,10 @@ def _report(args: argparse.Namespace, phases: list[dict[str, Any]]) -> dict[str,
             "best_measured_dossiers_per_s": best["dossiers_per_s"],
             "headroom_at_peak": round(best["dossiers_per_s"] / peak_per_s, 1),
             "worker_processes_needed_at_peak": processes,
+            "cpu_ms_per_dossier": cpu_ms_per_dossier,
+            "cpu_cores_busy_at_peak": (
+                round(peak_per_s * cpu_ms_per_dossier / 1000, 2) if cpu_ms_per_dossier else None
+            ),
             "database_growth_gb_per_year": round(bytes_per * year / 1e9, 2),
             "machines": {
                 "postgresql": 1,
