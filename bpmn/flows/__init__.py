@@ -37,6 +37,19 @@ class FlowModel:
         return self.path.read_bytes()
 
 
+def _alone(spec: separate.Separate, file: str, deadline: tuple[float, str] | None,
+           source: str) -> FlowModel:  # fmt: skip
+    """A province agency's procedure that flow 3 or 4 replaces, modelled done alone."""
+    return FlowModel(spec.code, f"{spec.name} (riêng)", file, separate.builder(spec), deadline,
+                     source, level="province")  # fmt: skip
+
+
+def _not_in_sources(code: str, procedure: str) -> str:
+    """Why a deadline is unknown: the procedure, its code and deadline are not in our sources."""
+    return (f"chưa xác định: nguồn của chúng tôi không nêu mã và thời hạn của thủ tục {procedure} "
+            f"({code} là mã nội bộ)")  # fmt: skip
+
+
 # fmt: off
 _FLOWS = [
     FlowModel(
@@ -90,47 +103,25 @@ _FLOWS = [
         lane_keys={"social_insurance": "Bảo hiểm xã hội (cấp mã đơn vị)"},
         replaces=("L.000301", "L.000302", "L.000303"),
     ),
-    FlowModel(
-        "L.000301", "Đăng ký thành lập công ty TNHH một thành viên (riêng)", "sep_enterprise.bpmn",
-        separate.builder(separate.ENTERPRISE_ALONE), (3, "working_days"),
-        "Thủ tục 2.001583 làm riêng, không liên thông thuế, BHXH: 3 ngày làm việc (L.000301 là "
-        "mã nội bộ: mã quốc gia đã dùng cho luồng liên thông)",
-        level="province",
-    ),
-    FlowModel(
-        "L.000302", "Khai lệ phí môn bài của doanh nghiệp mới thành lập (riêng)",
-        "sep_licence_fee.bpmn", separate.builder(separate.LICENCE_FEE_ALONE), None,
-        "chưa xác định: nguồn của chúng tôi không nêu mã và thời hạn của thủ tục khai lệ phí "
-        "môn bài tại cơ quan thuế (L.000302 là mã nội bộ)",
-        level="province",
-    ),
-    FlowModel(
-        "L.000303", "Đăng ký đơn vị tham gia BHXH, BHYT (riêng)", "sep_si_unit.bpmn",
-        separate.builder(separate.SI_UNIT_ALONE), None,
-        "chưa xác định: nguồn của chúng tôi không nêu mã và thời hạn của thủ tục đăng ký đơn vị "
-        "tham gia BHXH (L.000303 là mã nội bộ)",
-        level="province",
-    ),
+    _alone(separate.ENTERPRISE_ALONE, "sep_enterprise.bpmn", (3, "working_days"),
+           "Thủ tục 2.001583 làm riêng, không liên thông thuế, BHXH: 3 ngày làm việc "
+           "(L.000301 là mã nội bộ: mã quốc gia đã dùng cho luồng liên thông)"),
+    _alone(separate.LICENCE_FEE_ALONE, "sep_licence_fee.bpmn", None,
+           _not_in_sources("L.000302", "khai lệ phí môn bài tại cơ quan thuế")),
+    _alone(separate.SI_UNIT_ALONE, "sep_si_unit.bpmn", None,
+           _not_in_sources("L.000303", "đăng ký đơn vị tham gia BHXH")),
     FlowModel(
         land.CODE, land.NAME, "land_transfer_tax.bpmn", land.build, (18, "working_days"),
         "Thủ tục 1.013831: 18 ngày làm việc (không tính thời gian thực hiện nghĩa vụ tài chính)",
         level="province", lane_keys={"tax": "Cơ quan thuế (xác định nghĩa vụ tài chính)"},
         replaces=("L.000401", "L.000402"),
     ),
-    FlowModel(
-        "L.000401", "Khai thuế thu nhập cá nhân, lệ phí trước bạ khi chuyển nhượng (riêng)",
-        "sep_land_tax.bpmn", separate.builder(separate.LAND_TAX_ALONE), None,
-        "chưa xác định: nguồn của chúng tôi không nêu mã và thời hạn của thủ tục khai thuế thu "
-        "nhập cá nhân, lệ phí trước bạ tại cơ quan thuế (L.000401 là mã nội bộ)",
-        level="province",
-    ),
-    FlowModel(
-        "L.000402", "Đăng ký biến động do chuyển nhượng quyền sử dụng đất (riêng)",
-        "sep_land.bpmn", separate.builder(separate.LAND_ALONE), (18, "working_days"),
-        "Thủ tục 1.013831 làm riêng, không liên thông thuế: 18 ngày làm việc, thời hạn của "
-        "chính thủ tục (L.000402 là mã nội bộ: mã quốc gia đã dùng cho luồng liên thông)",
-        level="province",
-    ),
+    _alone(separate.LAND_TAX_ALONE, "sep_land_tax.bpmn", None,
+           _not_in_sources("L.000401", "khai thuế thu nhập cá nhân, lệ phí trước bạ tại cơ quan "
+                           "thuế")),
+    _alone(separate.LAND_ALONE, "sep_land.bpmn", (18, "working_days"),
+           "Thủ tục 1.013831 làm riêng, không liên thông thuế: 18 ngày làm việc, thời hạn của "
+           "chính thủ tục (L.000402 là mã nội bộ: mã quốc gia đã dùng cho luồng liên thông)"),
 ]
 # fmt: on
 MODELS: dict[str, FlowModel] = {m.code: m for m in _FLOWS}

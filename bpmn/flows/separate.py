@@ -151,7 +151,7 @@ FUNERAL_ALONE = Separate(
 # registration certificate. The enterprise code is the tax code either way (no separate tax
 # registration since 2015); new enterprises owe no licence fee in their first year.
 ENTERPRISE_ALONE = Separate(
-    "L.000301", "sep_enterprise", "Đăng ký thành lập công ty TNHH một thành viên (riêng)",
+    "L.000301", "sep_enterprise", "Đăng ký thành lập công ty TNHH một thành viên",
     "Phòng Đăng ký kinh doanh", "flow_enterprise_receive", enterprise.REGISTER,
     dict(enterprise.REGISTRATION),
 )  # fmt: skip
@@ -162,7 +162,7 @@ LICENCE_FEE_ALONE = Separate(
     deadline_known=False, approve=False,
 )  # fmt: skip
 SI_UNIT_ALONE = Separate(
-    "L.000303", "sep_si_unit", "Đăng ký đơn vị tham gia BHXH, BHYT (cấp mã đơn vị)",
+    "L.000303", "sep_si_unit", "Đăng ký đơn vị tham gia BHXH, BHYT, cấp mã đơn vị",
     "Bảo hiểm xã hội", "flow_sep_si_unit_receive", None, {},
     deadline_known=False, approve=False,
 )  # fmt: skip
@@ -171,13 +171,13 @@ SI_UNIT_ALONE = Separate(
 # payment receipts.
 LAND_TAX_ALONE = Separate(
     "L.000401", "sep_land_tax",
-    "Khai thuế thu nhập cá nhân, lệ phí trước bạ khi chuyển nhượng quyền sử dụng đất",
+    "Khai thuế thu nhập cá nhân, lệ phí trước bạ khi chuyển nhượng",
     "Cơ quan thuế", "flow_sep_land_tax_receive", land.OBLIGATIONS,
     {**land.PARCEL, **land.PARTIES, "state_value": 'form["state_value"]'},
     deadline_known=False, approve=False, pay=True,
 )  # fmt: skip
 LAND_ALONE = Separate(
-    "L.000402", "sep_land", "Đăng ký biến động do chuyển nhượng quyền sử dụng đất (riêng)",
+    "L.000402", "sep_land", "Đăng ký biến động do chuyển nhượng quyền sử dụng đất",
     "Văn phòng Đăng ký đất đai", "flow_sep_land_receive", land.TRANSFER,
     {**land.PARCEL, **land.PARTIES},
 )  # fmt: skip

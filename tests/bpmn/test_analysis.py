@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bpmn.analysis import Handoff, analyse_model
-from bpmn.analysis_compare import compare
+from bpmn.analysis_compare import FIGURES, compare
 from bpmn.flows import MODELS
 from engine.errors import InvalidModel
 
@@ -116,19 +116,46 @@ def test_template_without_marks_is_read_by_its_ids() -> None:
         ("receiving", "competent"), ("competent", "receiving")]  # fmt: skip
 
 
-def test_flow_1_against_the_three_separate_procedures() -> None:
-    c = compare(figures("2.000986"), [figures(x) for x in ("1.001193", "1.004222", "L.000103")])
-    got = {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
-    assert got == {
-        "submissions": (3, 1, 2), "visits": (6, 2, 4), "payments": (0, 0, 0),
-        "documents": (6, 2, 4), "carried_results": (2, 0, 2), "touchpoints": (15, 5, 10),
-        "agency_handoffs": (0, 2, -2), "citizen_handoffs": (2, 0, 2),
-        "human_steps": (12, 5, 7), "system_steps": (3, 3, 0), "external_exchanges": (3, 3, 0),
-    }  # fmt: skip
+def reductions(c) -> dict[str, tuple]:  # noqa: ANN001 - a Comparison
+    """Figure → (separate total, liên thông, reduction)."""
+    return {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
+
+
+# flow: (the separate procedures in the citizen's order, per figure (separate, liên thông,
+#        reduction) in `bpmn.analysis_compare.FIGURES` order, deadline of each separate one)
+COMPARED = {
+    "2.000986": (("1.001193", "1.004222", "L.000103"),
+                 [(3, 1, 2), (6, 2, 4), (0, 0, 0), (6, 2, 4), (2, 0, 2), (15, 5, 10),
+                  (0, 2, -2), (2, 0, 2), (12, 5, 7), (3, 3, 0), (3, 3, 0)],
+                 [0.0, 7.0, None]),
+    "2.001583": (("L.000301", "L.000302", "L.000303"),
+                 [(3, 1, 2), (6, 2, 4), (0, 0, 0), (6, 2, 4), (2, 0, 2), (15, 5, 10),
+                  (0, 2, -2), (2, 0, 2), (10, 5, 5), (2, 3, -1), (2, 3, -1)],
+                 [3.0, None, None]),
+    "1.013831": (("L.000401", "L.000402"),
+                 [(2, 1, 1), (4, 2, 2), (1, 1, 0), (7, 4, 3), (1, 0, 1), (14, 8, 6),
+                  (0, 2, -2), (1, 0, 1), (8, 6, 2), (2, 3, -1), (2, 3, -1)],
+                 [None, 18.0]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("flow", sorted(COMPARED))
+def test_a_flow_against_the_separate_procedures_it_replaces(flow: str) -> None:
+    separate, rows, days = COMPARED[flow]
+    assert MODELS[flow].replaces == separate  # what `analyse --compare FLOW` takes
+    c = compare(figures(flow), [figures(x) for x in separate])
+    assert reductions(c) == dict(zip(FIGURES, rows, strict=True))
+    assert c.deadline_lienthong == MODELS[flow].deadline[0]
+    assert c.deadline_parts == list(zip(separate, days, strict=True))
+    assert c.deadline_separate is None  # a part has no known deadline, so has the total
+
+
+def test_reductions_in_percent() -> None:
+    c = compare(figures("2.000986"), [figures(x) for x in COMPARED["2.000986"][0]])
     assert c.rows["visits"]["reduction_pct"] == 66.7
-    assert c.deadline_lienthong == 20
-    assert c.deadline_separate is None  # the card's deadline is unknown, so is the total
-    assert c.deadline_parts == [("1.001193", 0.0), ("1.004222", 7.0), ("L.000103", None)]
+    c = compare(figures("1.013831"), [figures(x) for x in COMPARED["1.013831"][0]])
+    assert c.rows["touchpoints"]["reduction_pct"] == 42.9
+    assert c.rows["payments"]["reduction_pct"] == 0.0  # paid once either way
 
 
 def test_flow_2_against_its_separate_procedures_adds_known_deadlines() -> None:
@@ -138,36 +165,10 @@ def test_flow_2_against_its_separate_procedures_adds_known_deadlines() -> None:
     assert c.rows["touchpoints"]["reduction"] == 10
 
 
-def test_flow_3_against_registering_then_declaring_at_tax_and_social_insurance() -> None:
-    c = compare(figures("2.001583"), [figures(x) for x in ("L.000301", "L.000302", "L.000303")])
-    got = {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
-    assert got == {
-        "submissions": (3, 1, 2), "visits": (6, 2, 4), "payments": (0, 0, 0),
-        "documents": (6, 2, 4), "carried_results": (2, 0, 2), "touchpoints": (15, 5, 10),
-        "agency_handoffs": (0, 2, -2), "citizen_handoffs": (2, 0, 2),
-        "human_steps": (10, 5, 5), "system_steps": (2, 3, -1), "external_exchanges": (2, 3, -1),
-    }  # fmt: skip
-    assert c.rows["human_steps"]["reduction_pct"] == 50.0
-    assert c.deadline_lienthong == 3
-    assert c.deadline_separate is None  # the tax and insurance parts have no known deadline
-    assert c.deadline_parts == [("L.000301", 3.0), ("L.000302", None), ("L.000303", None)]
-    for declared in ("L.000302", "L.000303"):  # each carries the registration certificate
+def test_what_the_citizen_carries_in_flows_3_and_4_baselines() -> None:
+    for declared in ("L.000302", "L.000303"):  # the registration certificate, each time
         [certificate] = figures(declared).touchpoints.carried
         assert certificate.endswith("← L.000301")
-
-
-def test_flow_4_against_declaring_and_paying_tax_then_registering() -> None:
-    c = compare(figures("1.013831"), [figures(x) for x in ("L.000401", "L.000402")])
-    got = {k: (r["separate"], r["lienthong"], r["reduction"]) for k, r in c.rows.items()}
-    assert got == {
-        "submissions": (2, 1, 1), "visits": (4, 2, 2), "payments": (1, 1, 0),
-        "documents": (7, 4, 3), "carried_results": (1, 0, 1), "touchpoints": (14, 8, 6),
-        "agency_handoffs": (0, 2, -2), "citizen_handoffs": (1, 0, 1),
-        "human_steps": (8, 6, 2), "system_steps": (2, 3, -1), "external_exchanges": (2, 3, -1),
-    }  # fmt: skip
-    assert c.rows["touchpoints"]["reduction_pct"] == 42.9
-    assert (c.deadline_lienthong, c.deadline_separate) == (18, None)
-    assert c.deadline_parts == [("L.000401", None), ("L.000402", 18.0)]
     assert figures("L.000402").touchpoints.carried == [
         "Chứng từ đã nộp thuế thu nhập cá nhân và lệ phí trước bạ (kết quả thủ tục L.000401) "
         "← L.000401"

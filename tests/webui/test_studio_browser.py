@@ -202,17 +202,22 @@ def pick(page: Any, element_id: str) -> None:
     page.locator(f"#props-body[data-element='{element_id}']").wait_for()
 
 
+def open_birth_flow(page: Any, engine: Engine, designer: str) -> None:
+    """Deploy flow 1 as F.000001 and open it in the modeler, signed in as the designer."""
+    engine.deploy("F.000001", FLOW.read_bytes(), name="Liên thông khai sinh", agency_code=AGENCY,
+                  deadline=(20, "working_days"))  # fmt: skip
+    browser_login(page, designer)
+    page.goto("/thiet-ke/thu-tuc/F.000001/thiet-ke")
+    ready(page)
+
+
 def test_the_side_panel_writes_the_products_extensions_into_the_xml(
     page: Any, shot: Any, engine: Engine, designer: str
 ) -> None:
     from engine.model_versions import ModelVersions
     from engine.xml_safety import parse_xml
 
-    engine.deploy("F.000001", FLOW.read_bytes(), name="Liên thông khai sinh", agency_code=AGENCY,
-                  deadline=(20, "working_days"))  # fmt: skip
-    browser_login(page, designer)
-    page.goto("/thiet-ke/thu-tuc/F.000001/thiet-ke")
-    ready(page)
+    open_birth_flow(page, engine, designer)
 
     pick(page, "lane_police")  # lane → role and agency
     props_field(page, "lt-agency").fill("000.00.12.H56")
@@ -282,11 +287,7 @@ def test_the_side_panel_writes_the_products_extensions_into_the_xml(
 def test_inserted_steps_make_room_keep_lanes_and_undo_whole(
     page: Any, shot: Any, engine: Engine, designer: str
 ) -> None:
-    engine.deploy("F.000001", FLOW.read_bytes(), name="Liên thông khai sinh", agency_code=AGENCY,
-                  deadline=(20, "working_days"))  # fmt: skip
-    browser_login(page, designer)
-    page.goto("/thiet-ke/thu-tuc/F.000001/thiet-ke")
-    ready(page)
+    open_birth_flow(page, engine, designer)
     insert = page.get_by_role("button", name="Chèn bước cán bộ sau phần tử đang chọn")
     count = (
         "() => window.studioModeler.get('elementRegistry')"
@@ -294,18 +295,15 @@ def test_inserted_steps_make_room_keep_lanes_and_undo_whole(
     )
     tasks = page.evaluate(count)
 
-    pick(page, "appraise_birth")  # a step inside the agencies' subprocess
-    insert.click()
-    props_field(page, "id").fill("doi_chieu")
-    props_field(page, "id").press("Tab")
-    pick(page, "f_gw_appraise__needs_supplement")  # a gateway's branch, selected as a flow
-    insert.click()
-    props_field(page, "id").fill("nhac_bo_sung")
-    props_field(page, "id").press("Tab")
-    pick(page, "late_timer")  # after the boundary timer, in the lane it names
-    insert.click()
-    props_field(page, "id").fill("bao_cao_tre_han")
-    props_field(page, "id").press("Tab")
+    for source, new in (
+        ("appraise_birth", "doi_chieu"),  # a step inside the agencies' subprocess
+        ("f_gw_appraise__needs_supplement", "nhac_bo_sung"),  # a gateway's branch (a flow)
+        ("late_timer", "bao_cao_tre_han"),  # after the boundary timer, in the lane it names
+    ):
+        pick(page, source)
+        insert.click()
+        props_field(page, "id").fill(new)
+        props_field(page, "id").press("Tab")
     shot("three-inserted")
     assert page.evaluate(count) == tasks + 3
 
@@ -370,11 +368,7 @@ def test_a_timer_in_working_days_is_written_as_lt_working_days(
     from engine.model_versions import ModelVersions
     from engine.xml_safety import parse_xml
 
-    engine.deploy("F.000001", FLOW.read_bytes(), name="Liên thông khai sinh", agency_code=AGENCY,
-                  deadline=(20, "working_days"))  # fmt: skip
-    browser_login(page, designer)
-    page.goto("/thiet-ke/thu-tuc/F.000001/thiet-ke")
-    ready(page)
+    open_birth_flow(page, engine, designer)
     created = page.evaluate(
         "() => { const m = window.studioModeler;"
         " const r = m.get('elementRegistry'), t = r.get('appraise_birth');"
