@@ -40,6 +40,6 @@ def operations(*declared: Operation) -> dict[str, Operation]:
     table: dict[str, Operation] = {}
     for op in declared:
         if op.name in table:
-            raise ValueError(f"operation {op.name!r} is declared twice")
+            raise ValueError(f"thao tác {op.name!r} được khai báo hai lần")
         table[op.name] = op
     return table

@@ -35,7 +35,12 @@ def lazy(module: str) -> Callable[[Simulator], None]:
 
 
 class _Failure(Exception):
-    """One failed attempt, classified for the retry policy, the breaker and the record."""
+    """One failed attempt, classified for the retry policy, the breaker and the record.
+
+    Its message is Vietnamese and names the system: it becomes the incident officers read on
+    /su-co and the dossier page (and, through a prefill lookup, what an officer is told).
+    Technical detail (status, URL, setting, bytes received) stays in it for whoever fixes it.
+    """
 
     def __init__(
         self, outcome: str, message: str, *, retryable: bool, counts: bool, refused: bool = False
@@ -48,11 +53,16 @@ class _Failure(Exception):
 
 
 def _detail(response: httpx.Response) -> str:
+    """The registry's own words (its JSON ``error.message``, else the start of the body).
+
+    A refusal's words become the reason citizens read, so an empty answer still says something.
+    """
     try:
         error = response.json().get("error") or {}
-        return str(error.get("message") or error)
+        text = str(error.get("message") or error or "")
     except (ValueError, AttributeError):
-        return response.text[:80]
+        text = response.text[:80]
+    return text.strip() or f"(hệ thống không nêu lý do, HTTP {response.status_code})"
 
 
 class HttpAdapter:
@@ -87,7 +97,7 @@ class HttpAdapter:
         with self._lock:
             if self._simulator is None:
                 if self.install_simulator is None:
-                    raise RuntimeError(f"adapter {self.name!r} has no simulator")
+                    raise RuntimeError(f"bộ kết nối {self.name!r} không có trình mô phỏng")
                 self._simulator = Simulator(
                     self.name,
                     token=self.settings.token,
@@ -169,8 +179,8 @@ class HttpAdapter:
         if not self.breaker.allow():
             wait = self.breaker.retry_in()
             raise failure(
-                f"{record.operation}: circuit open after repeated failures of {self.title}; "
-                f"next trial in {wait:.0f} s",
+                f"{record.operation}: tạm ngừng gọi {self.title} vì hệ thống này lỗi nhiều lần "
+                f"liên tiếp (ngắt mạch); cho phép gọi thử lại sau {wait:.0f} giây",
                 record,
                 retryable=True,
             )
@@ -193,7 +203,7 @@ class HttpAdapter:
             if exc.refused:
                 raise attach(Refused(f"{record.operation}: {exc}"), record) from None
             raise failure(
-                f"{record.operation}: {exc} (after {record.attempts} attempt(s))",
+                f"{record.operation}: {exc} (sau {record.attempts} lần thử)",
                 record,
                 retryable=exc.retryable,
             ) from None
@@ -213,51 +223,58 @@ class HttpAdapter:
         except httpx.TimeoutException:
             raise _Failure(
                 "timeout",
-                f"{self.title} did not answer within {self.settings.timeout_s:g} s",
+                f"{self.title} không trả lời trong {self.settings.timeout_s:g} giây",
                 retryable=True,
                 counts=True,
             ) from None
         except httpx.TransportError as exc:
             raise _Failure(
                 "error",
-                f"cannot reach {self.title} at {self.settings.base_url}: {exc}",
+                f"không kết nối được tới {self.title} tại {self.settings.base_url}: {exc}",
                 retryable=True,
                 counts=True,
             ) from None
         status = response.status_code
-        if status >= 500 or status == 429:
+        if status == 429:
             raise _Failure(
                 "error",
-                f"{self.title} answered HTTP {status}: {_detail(response)}",
+                f"{self.title} đang quá tải, từ chối nhận thêm yêu cầu (HTTP 429): "
+                f"{_detail(response)}",
+                retryable=True,
+                counts=True,
+            )
+        if status >= 500:
+            raise _Failure(
+                "error",
+                f"{self.title} báo lỗi phía hệ thống (HTTP {status}): {_detail(response)}",
                 retryable=True,
                 counts=True,
             )
         if status in (401, 403):
             raise _Failure(
                 "error",
-                f"{self.title} rejected the credentials (HTTP {status}); check "
-                f"LIENTHONG_ADAPTER_{self.name.upper()}_TOKEN",
+                f"{self.title} từ chối mã truy cập của LiênThông (HTTP {status}); kiểm tra "
+                f"biến môi trường LIENTHONG_ADAPTER_{self.name.upper()}_TOKEN",
                 retryable=False,
                 counts=True,
             )
         if status >= 400:
-            raise _Failure(
-                "error", _detail(response), retryable=False, counts=False, refused=True
-            )
+            raise _Failure("error", _detail(response), retryable=False, counts=False, refused=True)
         try:
             data = response.json()
         except ValueError:
             raise _Failure(
                 "garbage",
-                f"{self.title} answered malformed JSON ({len(response.content)} bytes: "
-                f"{response.text[:40]!r})",
+                f"{self.title} trả về dữ liệu không phải JSON hợp lệ "
+                f"({len(response.content)} byte: {response.text[:40]!r})",
                 retryable=True,
                 counts=True,
             ) from None
         if not isinstance(data, dict):
             raise _Failure(
                 "garbage",
-                f"{self.title} answered {type(data).__name__}, not a JSON object",
+                f"{self.title} trả về JSON kiểu {type(data).__name__}, "
+                "không phải một đối tượng JSON",
                 retryable=True,
                 counts=True,
             )

@@ -35,17 +35,21 @@ class PersonalId:
 
 
 def parse_personal_id(value: object, today: date | None = None) -> PersonalId:
-    """Return the parts of a 12-digit personal ID, or raise ValueError saying what is wrong."""
+    """Return the parts of a 12-digit personal ID, or raise ValueError saying what is wrong.
+
+    The message is Vietnamese: citizens read it at the VNeID sign-in, officers under a form
+    field and on incidents.
+    """
     text = str(value or "").strip()
     if not re.fullmatch(r"\d{12}", text):
-        raise ValueError(f"{text!r}: a personal ID has exactly 12 digits")
+        raise ValueError(f"{text!r}: số định danh cá nhân phải có đúng 12 chữ số")
     province = PROVINCES.get(text[:3])
     if province is None:
-        raise ValueError(f"{text}: {text[:3]} is not a province code")
+        raise ValueError(f"{text}: {text[:3]} (3 chữ số đầu) không phải mã tỉnh, thành phố")
     century, sex = CENTURY_SEX[text[3]]
     year = century + int(text[4:6])
     if year > (today or date.today()).year:
-        raise ValueError(f"{text}: digits 4-6 give birth year {year}, which is in the future")
+        raise ValueError(f"{text}: chữ số thứ 4–6 cho năm sinh {year}, là năm trong tương lai")
     return PersonalId(text, text[:3], province, sex, year)
 
 
@@ -66,17 +70,19 @@ def check_enterprise_code(value: object) -> str:
     text = str(value or "").strip()
     match = _ENTERPRISE.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r}: an enterprise code is 10 digits, or NNNNNNNNNN-NNN (branch)")
+        raise ValueError(
+            f"{text!r}: mã số doanh nghiệp gồm 10 chữ số, hoặc NNNNNNNNNN-NNN (chi nhánh)"
+        )
     main, branch = match.groups()
     if tax_check_digit(main[:9]) != int(main[9]):
-        raise ValueError(f"{text}: check digit (10th) does not match")
+        raise ValueError(f"{text}: chữ số kiểm tra (chữ số thứ 10) không khớp")
     if branch == "000":
-        raise ValueError(f"{text}: branch numbers start at 001")
+        raise ValueError(f"{text}: số thứ tự chi nhánh bắt đầu từ 001")
     return text
 
 
-def parse_date(value: object, field: str) -> date:
+def parse_date(value: object) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ValueError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise ValueError(f"{value!r} không phải ngày hợp lệ (định dạng YYYY-MM-DD)") from None

@@ -23,7 +23,7 @@ class Registry:
         self.adapters: dict[str, Adapter] = {}
         for adapter in adapters:
             if adapter.name in self.adapters:
-                raise ValueError(f"two adapters are named {adapter.name!r}")
+                raise ValueError(f"có hai bộ kết nối cùng tên {adapter.name!r}")
             self.adapters[adapter.name] = adapter
 
     @classmethod
@@ -43,13 +43,13 @@ class Registry:
                 raise
             except Exception as exc:
                 raise InvalidInput(
-                    f"adapter plugin {ep.name!r} ({ep.value}) failed to load: "
+                    f"không nạp được bộ kết nối (plugin) {ep.name!r} ({ep.value}): "
                     f"{type(exc).__name__}: {exc}"
                 ) from exc
             if getattr(adapter, "name", None) != ep.name:
                 raise InvalidInput(
-                    f"entry point {ep.name!r} built an adapter named "
-                    f"{getattr(adapter, 'name', None)!r}"
+                    f"điểm nạp (entry point) {ep.name!r} tạo ra bộ kết nối mang tên "
+                    f"{getattr(adapter, 'name', None)!r}, phải trùng với tên điểm nạp"
                 )
             loaded.append(adapter)
         return cls(loaded)
@@ -107,11 +107,16 @@ class Registry:
         if op is None:
             known = ", ".join(sorted(self.operations()))
             raise attach(
-                UnknownOperation(f"unknown operation {operation!r}; known: {known}"), record
+                UnknownOperation(
+                    f"không có bộ kết nối nào cung cấp thao tác {operation!r}; "
+                    f"các thao tác hiện có: {known}"
+                ),
+                record,
             )
         if not op.safe and not idempotency_key:
             raise failure(
-                f"{operation} writes to {adapter.title}: an idempotency key is required",
+                f"{operation} ghi dữ liệu vào {adapter.title} nên bắt buộc có khóa chống "
+                "trùng lặp (idempotency key)",
                 record,
                 retryable=False,
             )
@@ -128,7 +133,8 @@ class Registry:
         except Exception as exc:  # a third-party adapter's bug must not reach the engine raw
             record.duration_ms = round((perf_counter() - started) * 1000, 2)
             raise failure(
-                f"{operation}: adapter {name!r} failed: {type(exc).__name__}: {exc}",
+                f"{operation}: bộ kết nối {name!r} gặp lỗi ngoài dự kiến: "
+                f"{type(exc).__name__}: {exc}",
                 record,
                 retryable=False,
             ) from exc

@@ -58,6 +58,9 @@ PORTS = {
     "sms": 8770,
 }
 _FALLBACK_PORT = 8790
+#: How a bad setting's message names the number it wanted (the registry is built lazily, so
+#: the message can end on an incident officers read).
+NUMBER_KINDS = {int: "số nguyên", float: "số (dùng dấu chấm thập phân, ví dụ 0.5)"}
 
 
 @dataclass(frozen=True)
@@ -88,9 +91,9 @@ def _number(kind: type, env_name: str, raw: str) -> float | int:
     try:
         value = kind(raw)
     except ValueError:
-        raise InvalidInput(f"{env_name}: {raw!r} is not a valid {kind.__name__}") from None
+        raise InvalidInput(f"{env_name}: {raw!r} không phải {NUMBER_KINDS[kind]}") from None
     if value < 0:
-        raise InvalidInput(f"{env_name}: must not be negative, got {raw!r}")
+        raise InvalidInput(f"{env_name}: không được là số âm (đang là {raw!r})")
     return value
 
 
@@ -98,7 +101,9 @@ def mode(env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     value = env.get("LIENTHONG_ADAPTERS_MODE") or "inprocess"
     if value not in ("inprocess", "http"):
-        raise InvalidInput(f"LIENTHONG_ADAPTERS_MODE must be 'inprocess' or 'http', got {value!r}")
+        raise InvalidInput(
+            f"LIENTHONG_ADAPTERS_MODE phải là 'inprocess' hoặc 'http' (đang là {value!r})"
+        )
     return value
 
 

@@ -36,7 +36,7 @@ class InProcessTransport(httpx.BaseTransport):
         threading.Thread(target=run, name="lienthong-sim-call", daemon=True).start()
         timeout = (request.extensions.get("timeout") or {}).get("read")
         if not done.wait(timeout):
-            raise httpx.ReadTimeout("simulator did not answer in time", request=request)
+            raise httpx.ReadTimeout("trình mô phỏng không trả lời kịp", request=request)
         if "error" in box:
             raise box["error"]
         return box["response"]

@@ -11,6 +11,11 @@ from adapters.identifiers import check_enterprise_code, parse_date, parse_person
 from adapters.sim.places import COMMUNES
 
 Converter = Callable[[Any], Any]
+#: A field's messages are Vietnamese: officers read them under the form field a prefill
+#: lookup refused (`forms.prefill`) and on the incident of a service call sent bad data.
+REQUIRED = "bắt buộc, chưa có giá trị"
+NOT_A_MAPPING = "tham số phải là một đối tượng JSON (tên trường → giá trị)"
+MAX_TEXT = 300
 
 
 def params(
@@ -23,25 +28,29 @@ def params(
         errors: dict[str, list[str]] = {}
         clean: dict[str, Any] = {}
         if not isinstance(values, dict):
-            raise InvalidParams("parameters must be a mapping", {"": ["not a mapping"]})
+            raise InvalidParams(NOT_A_MAPPING, {"": [NOT_A_MAPPING]})
         for name in values.keys() - required.keys() - optional.keys():
-            errors.setdefault(name, []).append("unexpected parameter")
+            errors.setdefault(name, []).append("thao tác này không nhận tham số này")
         for name, convert in {**required, **optional}.items():
             value = values.get(name)
             if value in (None, ""):
                 if name in required:
-                    errors.setdefault(name, []).append("required")
+                    errors.setdefault(name, []).append(REQUIRED)
                 continue
             try:
                 clean[name] = convert(value)
             except (ValueError, TypeError) as exc:
                 errors.setdefault(name, []).append(str(exc))
         if errors:
-            detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(errors.items()))
-            raise InvalidParams(f"invalid parameters: {detail}", errors)
+            raise InvalidParams(f"tham số không hợp lệ: {describe(errors)}", errors)
         return clean
 
     return validate
+
+
+def describe(errors: dict[str, list[str]]) -> str:
+    """Join field errors into one line, ``field: message; …``, as incidents show them."""
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(errors.items()))
 
 
 def personal_id(value: Any) -> str:
@@ -53,23 +62,23 @@ def enterprise_code(value: Any) -> str:
 
 
 def iso_date(value: Any) -> str:
-    day = parse_date(value, "date")
+    day = parse_date(value)
     if day > date.today():
-        raise ValueError(f"{value}: date is in the future")
+        raise ValueError(f"ngày {day:%d/%m/%Y} là ngày trong tương lai")
     return day.isoformat()
 
 
 def text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be non-empty text")
-    if len(value) > 300:
-        raise ValueError("longer than 300 characters")
+        raise ValueError("phải là chữ, không được để trống")
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"dài {len(value)} ký tự, quá giới hạn {MAX_TEXT} ký tự")
     return value.strip()
 
 
 def positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not str(value).isdigit() or int(value) <= 0:
-        raise ValueError(f"{value!r} is not a positive whole number")
+    if isinstance(value, bool) or not str(value).isdecimal() or int(value) <= 0:
+        raise ValueError(f"{value!r} không phải số nguyên dương")
     return int(value)
 
 
@@ -81,14 +90,14 @@ def money(value: Any) -> int:
 def commune(value: Any) -> str:
     code = str(value)
     if code not in COMMUNES:
-        raise ValueError(f"{code!r} is not a commune code of the province")
+        raise ValueError(f"{code!r} không phải mã xã, phường của tỉnh")
     return code
 
 
 def one_of(*choices: str) -> Converter:
     def convert(value: Any) -> str:
         if value not in choices:
-            raise ValueError(f"{value!r} is not one of {', '.join(choices)}")
+            raise ValueError(f"{value!r} không thuộc các giá trị cho phép: {', '.join(choices)}")
         return value
 
     return convert

@@ -32,11 +32,17 @@ def sign(body: bytes, key: str) -> str:
 
 
 def amount(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError("amount must be a whole number of VND")
-    number = int(value)
+    whole = not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and value.strip().isdecimal())
+    )
+    if not whole:
+        raise ValueError(f"{value!r}: số tiền phải là số nguyên đồng (VND)")
+    number = int(value)  # type: ignore[arg-type]
     if not 0 < number <= MAX_AMOUNT:
-        raise ValueError(f"amount must be between 1 and {MAX_AMOUNT} VND")
+        raise ValueError(
+            f"số tiền {number} đồng nằm ngoài khoảng cho phép: "
+            f"từ 1 đồng đến {MAX_AMOUNT // 10**9} tỷ đồng"
+        )
     return number
 
 
@@ -44,7 +50,7 @@ def text(limit: int):
     def convert(value: object) -> str:
         out = str(value).strip()
         if not out or len(out) > limit:
-            raise ValueError(f"must have 1–{limit} characters")
+            raise ValueError(f"phải có từ 1 đến {limit} ký tự (đang có {len(out)})")
         return out
 
     return convert
@@ -53,7 +59,9 @@ def text(limit: int):
 def url(value: object) -> str:
     out = str(value)
     if not out.startswith(("http://", "https://", "/")) or len(out) > 500:
-        raise ValueError("must be an http(s) URL")
+        raise ValueError(
+            "phải là địa chỉ http(s):// hoặc đường dẫn bắt đầu bằng /, tối đa 500 ký tự"
+        )
     return out
 
 

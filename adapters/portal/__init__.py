@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from adapters.errors import InvalidParams
 from adapters.http import HttpAdapter, lazy
 from adapters.protocol import Call, CallResult, Operation
+from adapters.validation import NOT_A_MAPPING, REQUIRED, describe
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DATE_FORMAT = "%Y%m%d%H%M%S"
+DATE_NEEDED = "cần ngày giờ ISO 8601 có múi giờ, ví dụ 2025-07-01T08:00:00+07:00"
 
 #: engine status → the portal's TrangThaiHoSo code.
 STATUS_CODES = {
@@ -48,9 +50,12 @@ DATES = {"received_at", "due_at", "finished_at", "changed_at", "appointment_at",
 
 def portal_date(value: Any) -> str:
     """ISO 8601 (aware) → ``yyyyMMddHHmmss`` in Vietnam time, as the portal reads dates."""
-    moment = datetime.fromisoformat(str(value))
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r}: {DATE_NEEDED}") from None
     if moment.tzinfo is None:
-        raise ValueError(f"{value}: a date-time with its time zone is required")
+        raise ValueError(f"{value!r}: {DATE_NEEDED}")
     return moment.astimezone(VN).strftime(DATE_FORMAT)
 
 
@@ -59,11 +64,12 @@ def to_portal(payload: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     for name in ("dossier_code", "procedure_code", "status", "event", "received_at"):
         if not payload.get(name):
-            errors[name] = ["required"]
-    if payload.get("status") and payload["status"] not in STATUS_CODES:
-        errors["status"] = [f"one of {sorted(STATUS_CODES)}"]
-    if payload.get("event") and payload["event"] not in EVENTS:
-        errors["event"] = [f"one of {sorted(EVENTS)}"]
+            errors[name] = [REQUIRED]
+    for name, known in (("status", STATUS_CODES), ("event", EVENTS)):
+        if payload.get(name) and payload[name] not in known:
+            errors[name] = [
+                f"{payload[name]!r} không thuộc các giá trị cho phép: {', '.join(sorted(known))}"
+            ]
     doc: dict[str, Any] = {}
     for name in DATES:
         if payload.get(name):
@@ -72,8 +78,7 @@ def to_portal(payload: dict[str, Any]) -> dict[str, Any]:
             except (TypeError, ValueError) as exc:
                 errors[name] = [str(exc)]
     if errors:
-        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(errors.items()))
-        raise InvalidParams(f"invalid status update: {detail}", errors)
+        raise InvalidParams(f"bản cập nhật trạng thái không hợp lệ: {describe(errors)}", errors)
     for name, field in FIELDS.items():
         value = payload.get(name)
         if value:
@@ -92,7 +97,7 @@ def to_portal(payload: dict[str, Any]) -> dict[str, Any]:
 
 def _validate(params: dict) -> dict:
     if not isinstance(params, dict):
-        raise InvalidParams("parameters must be a mapping", {"": ["not a mapping"]})
+        raise InvalidParams(NOT_A_MAPPING, {"": [NOT_A_MAPPING]})
     to_portal(params)  # raises InvalidParams naming each bad field
     return dict(params)
 
@@ -100,7 +105,7 @@ def _validate(params: dict) -> dict:
 def _dossier_code(params: dict) -> dict:
     code = str(params.get("dossier_code") or "").strip() if isinstance(params, dict) else ""
     if not code:
-        raise InvalidParams("dossier_code is required", {"dossier_code": ["required"]})
+        raise InvalidParams(f"dossier_code: {REQUIRED}", {"dossier_code": [REQUIRED]})
     return {"dossier_code": code}
 
 

@@ -67,8 +67,8 @@ class Simulator:
         self.tables: list[str] = []
         self.app.add_url_rule("/health", "health", self._health)
         self.app.add_url_rule("/_faults", "faults", self._faults, methods=["GET", "PUT"])
-        self.app.register_error_handler(404, lambda e: _error(404, "no_route", str(e)))
-        self.app.register_error_handler(405, lambda e: _error(405, "bad_method", str(e)))
+        self.app.register_error_handler(404, self._no_route)
+        self.app.register_error_handler(405, self._bad_method)
         self.execute(IDEMPOTENCY_SQL)
         install(self)
 
@@ -201,6 +201,17 @@ class Simulator:
     def _health(self):
         counts = {t: self.count(t) for t in self.tables}
         return _answer({"status": "ok", "system": self.name, "records": counts})
+
+    def _no_route(self, _error_page):
+        """Answer an unknown path in Vietnamese: the adapter passes the words on as a refusal."""
+        return _error(404, "no_route", f"{self.name}: không có đường dẫn {request.path}")
+
+    def _bad_method(self, _error_page):
+        return _error(
+            405,
+            "bad_method",
+            f"{self.name}: {request.path} không nhận phương thức {request.method}",
+        )
 
     def _faults(self):
         if not self._authorised():

@@ -50,7 +50,7 @@ class Faults:
         faults = cls()
         pairs = [p.split("=", 1) for p in spec.split(",") if p.strip()]
         if any(len(p) != 2 for p in pairs):
-            raise InvalidInput(f"fault spec {spec!r}: expected name=value pairs")
+            raise InvalidInput(f"thiết lập lỗi giả lập {spec!r}: cần các cặp tên=giá trị")
         faults.set(**{k.strip(): v.strip() for k, v in pairs})
         return faults
 
@@ -59,14 +59,17 @@ class Faults:
         with self._lock:
             for key, raw in values.items():
                 if key not in allowed:
-                    raise InvalidInput(f"unknown fault {key!r}; known: {', '.join(allowed)}")
+                    raise InvalidInput(
+                        f"không có lỗi giả lập {key!r}; các loại hiện có: {', '.join(allowed)}"
+                    )
                 kind = int if key.endswith("_next") or key == "seed" else float
                 try:
                     value = kind(raw)
                 except (TypeError, ValueError):
-                    raise InvalidInput(f"fault {key}: {raw!r} is not a number") from None
+                    raise InvalidInput(f"lỗi giả lập {key}: {raw!r} không phải số") from None
                 if value < 0 or (key.endswith("_rate") and value > 1):
-                    raise InvalidInput(f"fault {key}: {raw!r} out of range")
+                    limits = "từ 0 đến 1" if key.endswith("_rate") else "không âm"
+                    raise InvalidInput(f"lỗi giả lập {key}: {raw!r} phải {limits}")
                 setattr(self, key, value)
                 if key == "seed":
                     self._rng.seed(value)
@@ -108,7 +111,8 @@ class FaultMiddleware:
         if faults.latency_ms:
             time.sleep(faults.latency_ms / 1000)
         if faults.draw("error"):
-            body = json.dumps({"error": {"code": "unavailable", "message": "injected 503"}})
+            message = "lỗi 503 giả lập: trình mô phỏng đang được cho lỗi để thử nghiệm"
+            body = json.dumps({"error": {"code": "unavailable", "message": message}})
             start_response("503 SERVICE UNAVAILABLE", [("Content-Type", "application/json")])
             return [body.encode()]
         length = int(environ.get("CONTENT_LENGTH") or 0)

@@ -19,14 +19,16 @@ def vn_phone(value: object) -> str:
     elif digits.startswith("0"):
         digits = "84" + digits[1:]
     if not re.fullmatch(r"84[35789]\d{8}", digits):
-        raise ValueError(f"{value}: not a Vietnamese mobile number")
+        raise ValueError(f"{value}: không phải số điện thoại di động Việt Nam")
     return digits
 
 
 def text(value: object) -> str:
     message = str(value).strip()
     if not message or len(message) > MAX_TEXT:
-        raise ValueError(f"message must have 1–{MAX_TEXT} characters")
+        raise ValueError(
+            f"nội dung tin nhắn phải có từ 1 đến {MAX_TEXT} ký tự (đang có {len(message)})"
+        )
     return message
 
 

@@ -55,7 +55,7 @@ def test_adapters_call_prints_data_and_masked_record(registry):
 
 def test_adapters_call_reports_errors_without_traceback(registry):
     result = CliRunner().invoke(adapters, ["call", "tax.land_obligations", "--params", "{}"])
-    assert result.exit_code == 1 and "idempotency key is required" in result.output
+    assert result.exit_code == 1 and "bắt buộc có khóa chống trùng lặp" in result.output
     bad = CliRunner().invoke(adapters, ["call", "x.y", "--params", "[1"])
     assert bad.exit_code == 2 and "not JSON" in bad.output
 

@@ -374,7 +374,7 @@ def test_request_certificate_fee_and_due_date(shared_registry, people):
         "judicial_records.request_certificate", reduced, idempotency_key=key()
     ).data
     assert (data["fee_vnd"], data["working_days"]) == (100_000, 15)
-    with pytest.raises(AdapterError, match="form: '3' is not one of 1, 2"):
+    with pytest.raises(AdapterError, match="form: '3' không thuộc các giá trị cho phép: 1, 2"):
         shared_registry.call(
             "judicial_records.request_certificate", {**params, "form": "3"}, idempotency_key=key()
         )
@@ -440,7 +440,7 @@ def test_portal_takes_status_in_its_own_words(shared_registry):
     assert ack["accepted"] and ack["ack_id"].startswith("CDVC-")
     view = shared_registry.call("portal.get_dossier", {"dossier_code": update["dossier_code"]})
     assert view.data["NgayTiepNhan"] == "20261125083000" and view.data["TrangThaiHoSo"] == "1"
-    with pytest.raises(AdapterError, match="status"):
+    with pytest.raises(AdapterError, match="status: 'lost' không thuộc các giá trị cho phép"):
         shared_registry.call(
             "portal.push_status", {**update, "status": "lost"}, idempotency_key=key()
         )
@@ -454,7 +454,7 @@ def test_payment_gateway_opens_and_reads_payments(shared_registry):
     assert made["status"] == "pending" and made["pay_url"].endswith(made["payment_id"])
     read = shared_registry.call("payment.get_payment", {"payment_id": made["payment_id"]}).data
     assert read["amount"] == 50_000 and read["transactions"] == []
-    with pytest.raises(AdapterError, match="amount"):
+    with pytest.raises(AdapterError, match="amount: số tiền -1 đồng nằm ngoài khoảng cho phép"):
         shared_registry.call(
             "payment.create_payment", {**params, "amount": -1}, idempotency_key=key()
         )
@@ -467,5 +467,5 @@ def test_sms_gateway_accepts_vietnamese_mobiles(shared_registry):
         idempotency_key=key(),
     ).data  # fmt: skip
     assert sent["status"] == "queued" and sent["message_id"].startswith("SMS-")
-    with pytest.raises(AdapterError, match="mobile"):
+    with pytest.raises(AdapterError, match="phone: 12345: không phải số điện thoại di động"):
         shared_registry.call("sms.send", {"phone": "12345", "message": "x"}, idempotency_key=key())

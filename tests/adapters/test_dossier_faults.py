@@ -161,7 +161,7 @@ def test_answer_lost_after_the_write_is_retried_by_tick_exactly_once(engine, reg
     person = applicant(people, 2)
     dossier = submit(engine, person)
     [incident] = engine.list_incidents(dossier=dossier.code)
-    assert "malformed JSON" in incident.error
+    assert "trả về dữ liệu không phải JSON hợp lệ" in incident.error
     assert requests_for(registry, person.personal_id) == 1  # written once, by the first try
     engine.tick(incident.next_attempt_at + timedelta(seconds=1))
     assert steps(engine, dossier) == ["check"]

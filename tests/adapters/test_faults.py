@@ -66,7 +66,7 @@ def test_timeout_every_time_is_reported_as_timeout(make_registry):
         "population", LIENTHONG_ADAPTERS_TIMEOUT="0.1", LIENTHONG_ADAPTERS_RETRIES="1"
     )
     registry.adapter("population").simulator().faults.set(timeout_rate=1, hang_s=5)
-    with pytest.raises(AdapterError, match="did not answer within 0.1 s") as err:
+    with pytest.raises(AdapterError, match="không trả lời trong 0.1 giây") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
     assert err.value.record.outcome == "timeout" and err.value.record.attempts == 2
 
@@ -74,7 +74,7 @@ def test_timeout_every_time_is_reported_as_timeout(make_registry):
 def test_malformed_json_is_a_clear_garbage_error(population):
     registry, adapter = population
     adapter.simulator().faults.set(garbage_rate=1)
-    with pytest.raises(AdapterError, match="malformed JSON") as err:
+    with pytest.raises(AdapterError, match="trả về dữ liệu không phải JSON hợp lệ") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
     assert err.value.record.outcome == "garbage" and err.value.record.attempts == 3
 
@@ -119,7 +119,7 @@ def test_circuit_opens_after_n_failures_then_half_opens(make_registry):
             registry.call("population.lookup_citizen", lookup)
     assert adapter.breaker.state == "open"
     faults.reset()
-    with pytest.raises(AdapterError, match="circuit open") as err:
+    with pytest.raises(AdapterError, match=r"tạm ngừng gọi .* \(ngắt mạch\)") as err:
         registry.call("population.lookup_citizen", lookup)
     assert err.value.record.attempts == 0 and err.value.retryable is True
     now[0] += 31
@@ -155,7 +155,8 @@ def test_faults_are_settable_over_http_and_from_the_environment(make_registry):
     response = adapter.client.put("/_faults", json={"error_next": 1})
     assert response.status_code == 200 and response.json()["error_next"] == 1
     bad = adapter.client.put("/_faults", json={"explode": 1})
-    assert bad.status_code == 400 and "unknown fault" in bad.json()["error"]["message"]
+    assert bad.status_code == 400
+    assert "không có lỗi giả lập 'explode'" in bad.json()["error"]["message"]
     ok, detail = adapter.health()
     assert not ok and detail == "HTTP 503"
 
@@ -164,7 +165,7 @@ def test_wrong_token_is_not_retried(make_registry):
     registry = make_registry("population", LIENTHONG_ADAPTER_POPULATION_TOKEN="wrong")
     adapter = registry.adapter("population")
     adapter.simulator().token = "right"
-    with pytest.raises(AdapterError, match="rejected the credentials") as err:
+    with pytest.raises(AdapterError, match="từ chối mã truy cập của LiênThông") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
     assert err.value.retryable is False and err.value.record.attempts == 1
 
@@ -182,6 +183,6 @@ def test_connection_refused_in_http_mode(make_registry):
         LIENTHONG_ADAPTERS_MODE="http",
         LIENTHONG_ADAPTER_POPULATION_URL="http://127.0.0.1:9",
     )
-    with pytest.raises(AdapterError, match="cannot reach") as err:
+    with pytest.raises(AdapterError, match="không kết nối được tới") as err:
         registry.call("population.lookup_citizen", {"personal_id": "074096086598"})
     assert err.value.record.outcome == "error" and err.value.record.attempts == 3

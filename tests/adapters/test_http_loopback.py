@@ -74,7 +74,7 @@ def test_stopped_simulator_is_unreachable_and_health_says_so(over_http):
     running["tax"].stop()
     ok, detail = registry.adapter("tax").health()
     assert not ok and detail.startswith("unreachable")
-    with pytest.raises(AdapterError, match="cannot reach"):
+    with pytest.raises(AdapterError, match="không kết nối được tới"):
         registry.call(
             "tax.business_obligations",
             {"enterprise_code": "3700000000", "charter_capital": 1},

@@ -13,7 +13,7 @@ from adapters.identifiers import check_enterprise_code, parse_personal_id, tax_c
 from adapters.sim.places import COMMUNES
 from adapters.sim.world import FAMILY, world
 
-CASES = json.loads((Path(__file__).parent / "data" / "identifiers.json").read_text())
+CASES = json.loads((Path(__file__).parent / "data" / "identifiers.json").read_text("utf-8"))
 TODAY = date(2026, 1, 1)
 
 

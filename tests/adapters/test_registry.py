@@ -70,14 +70,14 @@ def test_a_separate_package_adds_an_adapter(make_registry, monkeypatch, tmp_path
 
 
 def test_unknown_operation(make_registry):
-    with pytest.raises(UnknownOperation, match="unknown operation 'population.fly'") as err:
+    with pytest.raises(UnknownOperation, match="không có .* thao tác 'population.fly'") as err:
         make_registry("population").call("population.fly", {})
     assert err.value.retryable is False and err.value.record.outcome == "error"
 
 
 def test_write_without_key_is_refused_before_sending(make_registry):
     registry = make_registry("tax")
-    with pytest.raises(AdapterError, match="idempotency key is required") as err:
+    with pytest.raises(AdapterError, match="bắt buộc có khóa chống trùng lặp") as err:
         registry.call("tax.business_obligations", {"enterprise_code": "3700000000"})
     assert err.value.record.attempts == 0
     assert registry.adapter("tax")._client is None  # nothing was sent
@@ -86,10 +86,10 @@ def test_write_without_key_is_refused_before_sending(make_registry):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("07409608659", "exactly 12 digits"),
-        ("999096086598", "999 is not a province code"),
-        ("074996086598", "in the future"),
-        (None, "required"),
+        ("07409608659", "phải có đúng 12 chữ số"),
+        ("999096086598", r"999 \(3 chữ số đầu\) không phải mã tỉnh"),
+        ("074996086598", "năm sinh 2396, là năm trong tương lai"),
+        (None, "personal_id: bắt buộc, chưa có giá trị"),
     ],
 )
 def test_invalid_personal_id_is_named(make_registry, value, message):
@@ -141,7 +141,7 @@ def test_a_buggy_adapter_becomes_an_adapter_error():
 
 
 def test_two_adapters_with_one_name_are_refused():
-    with pytest.raises(ValueError, match="two adapters are named 'broken'"):
+    with pytest.raises(ValueError, match="có hai bộ kết nối cùng tên 'broken'"):
         Registry([Broken(), Broken()])
 
 
@@ -151,7 +151,7 @@ def test_a_plugin_that_fails_to_import_is_named(make_registry, monkeypatch, tmp_
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: lienthong-bad\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text("[lienthong.adapters]\nbad = lienthong_bad_missing:X\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(InvalidInput, match="adapter plugin 'bad' .* failed to load"):
+    with pytest.raises(InvalidInput, match=r"không nạp được bộ kết nối \(plugin\) 'bad'"):
         make_registry("bad")
 
 

@@ -1,46 +1,170 @@
-"""The simulators answer people in Vietnamese: a refusal's message is the reason officers see on
-an incident and citizens read in their notice (``engine.partner_refusals``).
+"""The adapters and simulators answer people in Vietnamese.
 
-Read from the source, so a new refusal written in English fails here before anyone sees it.
+A simulator's refusal is the reason officers see on an incident and citizens read in their
+notice (``engine.partner_refusals``); an adapter's own error (a registry that does not answer,
+a field it will not send) is the incident officers read on /su-co, the task board and the
+dossier page, and a field's message is what an officer sees under a prefilled form field or a
+citizen at the VNeID sign-in. The web UI shows these texts as they are (it cannot translate an
+engine error), so they are written in Vietnamese at the source.
+
+Read from the source, so a new message written in English fails here before anyone sees it;
+the field checks are also run on bad values, so an English message from Python itself (an
+``int()`` or ``fromisoformat`` error passed on) fails too.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from adapters import validation as v
+from adapters.errors import InvalidParams
+from adapters.payment import amount, url
+from adapters.payment import text as payment_text
+from adapters.portal import portal_date, to_portal
+from adapters.registry import GROUP
+from adapters.sms import text as sms_text
+from adapters.sms import vn_phone
+
 ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
-SOURCES = sorted(ADAPTERS.glob("*/simulator.py")) + [ADAPTERS / "sim" / "app.py"]
+SIMULATORS = sorted(ADAPTERS.glob("*/simulator.py")) + [ADAPTERS / "sim" / "app.py"]
+#: The client side: the HTTP base, the registry, field checks, each adapter, the fault injector.
+#: `adapters/cli.py` is left out: its own usage errors are English like every `lienthong`
+#: command's (the adapter errors it prints come from the modules checked here).
+CLIENTS = (
+    sorted(p for p in ADAPTERS.glob("*.py") if p.name != "cli.py")
+    + sorted(ADAPTERS.glob("*/__init__.py"))
+    + [ADAPTERS / "sim" / "faults.py"]
+)
 #: Letters only Vietnamese has among the languages a message could be written in.
 VIETNAMESE = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+#: Where the message is among a call's positional arguments (else the first).
+MESSAGE_ARG = {"SimError": 2, "_error": 2, "_Failure": 1}
+#: Calls that build an error from a message, besides any `…Error`/`…Timeout` class.
+ERROR_BUILDERS = {"failure", "InvalidParams", "Refused", "UnknownOperation", "InvalidInput"}
+#: Operation and field names (``land.compute_obligations``, ``dossier_code``): codes, not words.
+CODES = re.compile(r"\w+\.\w+|\w*_\w*")
+
+
+def _literal(message: ast.expr) -> str:
+    """The literal text of a message: a string, or the fixed parts of an f-string."""
+    parts = [message] if isinstance(message, ast.Constant) else list(ast.walk(message))
+    return "".join(p.value for p in parts if isinstance(p, ast.Constant)
+                   and isinstance(p.value, str))  # fmt: skip
 
 
 def _messages(path: Path) -> list[tuple[int, str]]:
-    """The literal text of every ``SimError(status, code, message)`` and ``_error(...)``."""
+    """The literal text of every error built in the module (raise, `failure`, `SimError`…)."""
     out = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call) or len(node.args) < 3:
+        if not isinstance(node, ast.Call):
             continue
         name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-        if name not in ("SimError", "_error"):
+        if not (
+            name in MESSAGE_ARG or name in ERROR_BUILDERS or name.endswith(("Error", "Timeout"))
+        ):
             continue
-        message = node.args[2]
-        parts = [message] if isinstance(message, ast.Constant) else list(ast.walk(message))
-        text = "".join(p.value for p in parts if isinstance(p, ast.Constant)
-                       and isinstance(p.value, str))  # fmt: skip
-        if text:  # a message passed on from elsewhere (exc.message, str(e)) has no literal
+        index = MESSAGE_ARG.get(name, 0)
+        if len(node.args) <= index:
+            continue
+        text = _literal(node.args[index])
+        # A message passed on from elsewhere (exc.message, f"{operation}: {exc}") has no words.
+        if re.search(r"[^\W\d_]", CODES.sub("", text)):
             out.append((node.lineno, text))
     return out
 
 
-def test_every_simulator_is_read() -> None:
-    assert len(SOURCES) >= 11 and sum(len(_messages(p)) for p in SOURCES) >= 40
+def _is_vietnamese(text: str) -> bool:
+    return bool(VIETNAMESE & set(text.lower()))
 
 
-@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
-def test_refusals_are_in_vietnamese(path: Path) -> None:
-    english = [(line, text) for line, text in _messages(path)
-               if not VIETNAMESE & set(text.lower())]  # fmt: skip
+def test_every_module_is_read() -> None:
+    assert len(SIMULATORS) >= 11 and sum(len(_messages(p)) for p in SIMULATORS) >= 40
+    read = {p.relative_to(ADAPTERS).as_posix() for p in CLIENTS}
+    assert {"http.py", "validation.py", "registry.py", "identifiers.py"} <= read
+    assert sum(len(_messages(p)) for p in CLIENTS) >= 40
+
+
+@pytest.mark.parametrize(
+    "path", SIMULATORS + CLIENTS, ids=lambda p: p.relative_to(ADAPTERS).as_posix()
+)
+def test_messages_are_in_vietnamese(path: Path) -> None:
+    english = [(line, text) for line, text in _messages(path) if not _is_vietnamese(text)]
     assert english == [], f"{path.relative_to(ADAPTERS.parent)}: messages without Vietnamese"
+
+
+#: Values a form or a model may hand a field: wrong type, empty, too long, malformed, future.
+BAD_VALUES: list[Any] = [
+    "x", "   ", -1, 0, 1.5, "1.5", "²", True, [], {}, "9" * 1200, "2999-01-01", "01/02/2020",
+    "2025-07-01T08:00:00", "07409608659", "999096086598", "074996086598", "3700000001",
+    "3700000000-000", "+1 555 0100", "ftp://x", "99999", "10000000001",
+]  # fmt: skip
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "personal_id": v.personal_id,
+    "enterprise_code": v.enterprise_code,
+    "iso_date": v.iso_date,
+    "text": v.text,
+    "positive_int": v.positive_int,
+    "commune": v.commune,
+    "one_of": v.one_of("1", "2"),
+    "sex": v.sex,
+    "payment.amount": amount,
+    "payment.text": payment_text(80),
+    "payment.url": url,
+    "sms.vn_phone": vn_phone,
+    "sms.text": sms_text,
+    "portal_date": portal_date,
+}
+
+
+@pytest.mark.parametrize("name", CONVERTERS)
+def test_field_checks_say_what_is_wrong_in_vietnamese(name: str) -> None:
+    refused = {}
+    for value in BAD_VALUES:
+        try:
+            CONVERTERS[name](value)
+        except (ValueError, TypeError) as exc:
+            refused[repr(value)[:20]] = str(exc)
+    assert len(refused) >= 2, f"{name} refused almost nothing: {refused}"
+    english = {value: text for value, text in refused.items() if not _is_vietnamese(text)}
+    assert english == {}
+
+
+def _operations() -> list[tuple[str, Callable[[Any], dict]]]:
+    ops = []
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        for op in ep.load().operations.values():
+            if op.validate is not None:
+                ops.append((f"{ep.name}.{op.name}", op.validate))
+    return ops
+
+
+OPERATIONS = _operations()
+
+
+@pytest.mark.parametrize(("operation", "validate"), OPERATIONS, ids=[o for o, _ in OPERATIONS])
+def test_missing_unexpected_and_unreadable_parameters_are_named_in_vietnamese(
+    operation: str, validate: Callable[[Any], dict]
+) -> None:
+    """What an incident says when a model sends an operation nothing, a stray field or junk."""
+    messages = []
+    for params in ({}, {"ma_la": 1}, "không phải đối tượng"):
+        with pytest.raises(InvalidParams) as err:
+            validate(params)
+        messages += [str(err.value), *(m for ms in err.value.errors.values() for m in ms)]
+    english = [m for m in messages if not _is_vietnamese(m)]
+    assert len(OPERATIONS) >= 20 and english == []
+
+
+def test_a_bad_portal_status_update_names_each_field_in_vietnamese() -> None:
+    with pytest.raises(InvalidParams) as err:
+        to_portal({"dossier_code": "X", "status": "lost", "event": "?", "due_at": "mai"})
+    assert set(err.value.errors) == {"procedure_code", "status", "event", "received_at", "due_at"}
+    assert str(err.value).startswith("bản cập nhật trạng thái không hợp lệ: due_at: 'mai'")
+    assert all(_is_vietnamese(m) for ms in err.value.errors.values() for m in ms)

@@ -85,7 +85,7 @@ def test_malformed_id_is_a_field_error(registry, real_entries):
     form = skeleton(real_entries["1.001193"])
     with pytest.raises(InvalidInput) as err:
         propose(form, "applicant.cccd", "12345", caller(registry))
-    assert "12 digits" in str(err.value.errors["applicant.cccd"])
+    assert "phải có đúng 12 chữ số" in str(err.value.errors["applicant.cccd"])
 
 
 def test_registry_down_is_unavailable_not_a_crash(registry, people, real_entries):
