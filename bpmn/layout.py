@@ -3,7 +3,10 @@
 A simple layered layout: each node's column is the longest path to it from the start (back
 edges, found by a depth-first walk, are ignored), an expanded subprocess takes as many columns
 as its own content, nodes sharing a lane and column stack in rows, and each lane is as tall as
-its most crowded column. Flows are drawn with right-angled waypoints; loops go over the top.
+its most crowded column. A subprocess box spans whole lanes, so nodes outside it that share its
+top lane and columns (the one-stop counter's refusal beside a flow whose payment step is at the
+counter) are stacked above its content, and below it in its bottom lane: its border then runs
+between them. Flows are drawn with right-angled waypoints; loops go over the top.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ FIRST_COL = POOL_X + LANE_HEADER + 80.0  # centre x of column 0
 ROW_H = 120.0
 LANE_PAD = 20.0
 BOX_MARGIN = 60.0  # between a subprocess's border and its content
+BOX_GAP = 10.0  # between a subprocess's border and its lanes' edges
+BAND_GAP = 2 * BOX_GAP  # between a subprocess's content and the rows outside it in its lanes
 
 
 def layout(diagram: Diagram) -> None:
@@ -28,8 +33,8 @@ def layout(diagram: Diagram) -> None:
     cols: dict[str, int] = {}
     spans: dict[str | None, int] = {}
     _columns(diagram, None, cols, spans)
-    _rows(diagram, cols)
-    _boxes(diagram, cols)
+    bands = _rows(diagram, cols, spans)
+    _boxes(diagram, cols, bands)
     last = max((n.x + n.width for n in diagram.nodes.values()), default=FIRST_COL)
     width = last + 60.0 - POOL_X
     height = sum(lane.height for lane in diagram.lanes)
@@ -140,39 +145,98 @@ def _center_x(col: int) -> float:
     return FIRST_COL + col * COL_W
 
 
-def _rows(diagram: Diagram, cols: dict) -> None:
-    """Stack nodes per (lane, column), size lanes to fit, and place lane-bound nodes."""
+def _rows(diagram: Diagram, cols: dict, spans: dict) -> dict[str, tuple[float, float | None]]:
+    """Size lanes to fit their rows and place lane-bound nodes; return each box's band.
+
+    A box's band is where its content starts in its top lane and, when nodes lie below it in
+    its bottom lane, where its content ends there (else None): offsets below the lane's padding.
+    """
+    offsets, bands = _row_offsets(diagram, cols, spans)
+    placed = [n for n in diagram.nodes.values() if n.lane and not n.attached_to]
+    y = POOL_Y
+    for lane in diagram.lanes:
+        used = max((offsets[n.id] + ROW_H for n in placed if n.lane == lane.id), default=ROW_H)
+        lane.y, lane.height = y, used + 2 * LANE_PAD
+        y += lane.height
+    lanes = {lane.id: lane for lane in diagram.lanes}
+    for node in placed:
+        cy = lanes[node.lane].y + LANE_PAD + offsets[node.id] + ROW_H / 2
+        node.x, node.y = _center_x(cols[node.id]) - node.width / 2, cy - node.height / 2
+    return bands
+
+
+def _row_offsets(
+    diagram: Diagram, cols: dict, spans: dict
+) -> tuple[dict[str, float], dict[str, tuple[float, float | None]]]:
+    """Stack nodes per (lane, column); keep nodes outside a box off the rows of its content.
+
+    Between the rows outside a box and its content there is room for its border and for a
+    boundary event sitting on it.
+    """
     slots: dict[tuple[str, int], list[Node]] = defaultdict(list)
     for node in diagram.nodes.values():
         if node.lane and not node.attached_to:
             slots[(node.lane, cols[node.id])].append(node)
-    y = POOL_Y
-    for lane in diagram.lanes:
-        rows = max((len(v) for (lid, _), v in slots.items() if lid == lane.id), default=1)
-        lane.y, lane.height = y, rows * ROW_H + 2 * LANE_PAD
-        y += lane.height
-    lanes = {lane.id: lane for lane in diagram.lanes}
-    for (lane_id, col), nodes in slots.items():
-        for row, node in enumerate(nodes):
-            cy = lanes[lane_id].y + LANE_PAD + row * ROW_H + ROW_H / 2
-            node.x, node.y = _center_x(col) - node.width / 2, cy - node.height / 2
+    offsets = {n.id: i * ROW_H for nodes in slots.values() for i, n in enumerate(nodes)}
+    order = [lane.id for lane in diagram.lanes]
+    bands: dict[str, tuple[float, float | None]] = {}
+    for box in (n for n in diagram.nodes.values() if n.kind == "subProcess"):
+        inside = _descendants(diagram, box.id)
+        used = sorted({order.index(n.lane) for n in diagram.nodes.values()
+                       if n.id in inside and n.lane and not n.attached_to})  # fmt: skip
+        if not used:
+            continue
+        top, bottom = order[used[0]], order[used[-1]]
+        covered = range(cols[box.id], cols[box.id] + spans[box.id] + 1)
+        split = {(lane, c): ([n for n in slots[(lane, c)] if n.id not in inside],
+                             [n for n in slots[(lane, c)] if n.id in inside])
+                 for lane in (top, bottom) for c in covered}  # fmt: skip
+        above = max(len(split[(top, c)][0]) for c in covered)
+        first = above * ROW_H + (BAND_GAP if above else 0.0)
+        for c in covered:
+            outer, inner = split[(top, c)]
+            offsets.update({n.id: i * ROW_H for i, n in enumerate(outer)})
+            offsets.update({n.id: first + i * ROW_H for i, n in enumerate(inner)})
+        end = None
+        if bottom != top and any(split[(bottom, c)][0] for c in covered):
+            end = max(len(split[(bottom, c)][1]) for c in covered) * ROW_H
+            for c in covered:
+                outer, inner = split[(bottom, c)]
+                offsets.update({n.id: i * ROW_H for i, n in enumerate(inner)})
+                offsets.update({n.id: end + BAND_GAP + i * ROW_H for i, n in enumerate(outer)})
+        bands[box.id] = (first, end)
+    return offsets, bands
 
 
-def _boxes(diagram: Diagram, cols: dict) -> None:
+def _descendants(diagram: Diagram, parent: str) -> set[str]:
+    found: set[str] = set()
+    for child in _children(diagram, parent):
+        found.add(child.id)
+        if child.kind == "subProcess":
+            found |= _descendants(diagram, child.id)
+    return found
+
+
+def _boxes(diagram: Diagram, cols: dict, bands: dict) -> None:
     """Size each expanded subprocess around its content; put boundary events on its top."""
+    lane_ids = [lane.id for lane in diagram.lanes]
     for node in diagram.nodes.values():
         if node.kind != "subProcess":
             continue
         inner = [n for n in diagram.nodes.values() if n.parent == node.id and n.lane]
-        lane_ids = [lane.id for lane in diagram.lanes]
         used = sorted({lane_ids.index(n.lane) for n in inner}) or [0]
         top = diagram.lanes[used[0]]
         bottom = diagram.lanes[used[-1]]
+        first, end = bands.get(node.id, (0.0, None))
         right = max((n.x + n.width for n in inner), default=_center_x(cols[node.id]) + 100)
         node.x = _center_x(cols[node.id]) - BOX_MARGIN
-        node.y = top.y + 10
+        # never so near the pool's top that a boundary event on the border sticks out of it
+        node.y = max(top.y + LANE_PAD + first - BOX_GAP, POOL_Y + SIZES["event"][1] / 2 + 2)
+        lowest = bottom.y + bottom.height - BOX_GAP
+        if end is not None:
+            lowest = bottom.y + LANE_PAD + end + BOX_GAP
         node.width = right + BOX_MARGIN / 2 - node.x
-        node.height = bottom.y + bottom.height - 10 - node.y
+        node.height = lowest - node.y
     for node in diagram.nodes.values():
         if node.attached_to:
             host = diagram.nodes[node.attached_to]

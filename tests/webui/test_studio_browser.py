@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from bpmn.geometry import boxes, lanes_of, problems
 from engine.models import User
 from engine.runtime import Engine
 from engine.xml_safety import parse_xml
 from tests.engine.conftest import AGENCY, APPLICANT, TEST_PROC
-from tests.webui.bpmn_geometry import boxes, lanes_of, problems
 from tests.webui.conftest import ARTIFACTS, browser_login
 
 pytestmark = pytest.mark.browser

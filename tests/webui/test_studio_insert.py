@@ -3,7 +3,7 @@ every node keeps its lane (its role), flows keep their ids and conditions, and l
 
 The insertion is bpmn-js modeling done in the browser (``static/studio_insert.js``), so it is
 tested there: the module runs with bpmn-js in Chromium on a blank page (no server), and the
-XML it saves is measured here (`tests.webui.bpmn_geometry`).
+XML it saves is measured here (`bpmn.geometry`).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from bpmn.geometry import BPMN, BPMNDI, DC, DI, boxes, lanes_of, problems
 from bpmn.lint import lint_model
 from engine.xml_safety import parse_xml
-from tests.webui.bpmn_geometry import BPMN, BPMNDI, DC, DI, boxes, lanes_of, problems
 from tests.webui.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -28,6 +28,7 @@ MODELS = {
     "birth": FLOWS / "birth_residence_card.bpmn",
     "death": FLOWS / "death_residence_funeral.bpmn",
     "enterprise": FLOWS / "enterprise_tax_insurance.bpmn",
+    "land (payment step at the counter)": FLOWS / "land_transfer_tax.bpmn",
     "one-stop template": ROOT / "bpmn" / "templates" / "standard_one_stop.bpmn",
     "MIWG C.1.0 (two pools)": MIWG / "C.1.0.bpmn",
     "MIWG C.2.0 (four pools, a subprocess)": MIWG / "C.2.0.bpmn",

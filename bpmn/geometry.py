@@ -1,8 +1,10 @@
 """What a readable diagram promises, read from a model's BPMNDI: no shape over another.
 
-The studio's "insert step" must leave the diagram as the generator draws it: flow nodes apart,
-each expanded subprocess around its own content only, every node inside its pool and inside
-the lane that names it. `problems(xml)` lists each broken promise in words (empty when none).
+Flow nodes lie apart, each expanded subprocess is drawn around its own content only, and every
+node lies inside its pool and inside the lane that names it. The layout (`bpmn.layout`) keeps
+these promises for every model the product generates, the studio's "insert step" keeps them
+when a designer edits one, and lint warns a designer whose drawing breaks them (a warning:
+the engine never reads the diagram). `problems(xml)` lists each broken promise in words.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from bpmn.lint import Finding, warning
 from bpmn.lint_rules import lanes_by_node
 from engine.xml_safety import parse_xml
 
@@ -19,6 +22,8 @@ BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 CONTAINERS = ("participant", "lane", "group")  # drawn around other shapes by design
+OVERLAP, OUTSIDE = "W-SHAPE-OVERLAP", "W-SHAPE-OUTSIDE"
+_VI = {OVERLAP: "Hình vẽ chồng lên hình khác", OUTSIDE: "Hình vẽ nằm ngoài phần chứa nó"}
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,26 @@ class Box:
         return self.x <= cx <= self.x + self.width and self.y <= cy <= self.y + self.height
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One broken promise: the element drawn wrongly, which promise (a lint code), in words."""
+
+    element_id: str | None
+    code: str
+    text: str
+
+
 def boxes(root: etree._ElementTree) -> dict[str, Box]:
-    """Element id → the bounds of its shape."""
+    """Element id → the bounds of its shape (shapes without complete bounds are left out)."""
     found = {}
     for shape in root.iter(f"{{{BPMNDI}}}BPMNShape"):
         bounds = shape.find(f"{{{DC}}}Bounds")
-        found[shape.get("bpmnElement")] = Box(
-            *(float(bounds.get(k)) for k in ("x", "y", "width", "height"))
-        )
+        try:
+            found[shape.get("bpmnElement")] = Box(
+                *(float(bounds.get(k)) for k in ("x", "y", "width", "height"))
+            )
+        except (AttributeError, TypeError, ValueError):  # a hand-edited file: nothing to measure
+            continue
     return found
 
 
@@ -71,7 +88,16 @@ def expanded(root: etree._ElementTree) -> set[str]:
 
 def problems(xml: bytes) -> list[str]:
     """Every overlap or misplaced node in the model's diagram, in words."""
-    root = parse_xml(xml)
+    return [p.text for p in drawing_problems(parse_xml(xml))]
+
+
+def lint_drawing(root: etree._ElementTree) -> list[Finding]:
+    """Warn where the drawing breaks a promise, so a designer sees what a viewer would hide."""
+    return [warning(p.element_id, p.code, p.text, _VI[p.code]) for p in drawing_problems(root)]
+
+
+def drawing_problems(root: etree._ElementTree) -> list[Problem]:
+    """Every overlap or misplaced node in a parsed model's diagram."""
     box = boxes(root)
     by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
     kind = {i: etree.QName(e).localname for i, e in by_id.items()}
@@ -84,23 +110,24 @@ def problems(xml: bytes) -> list[str]:
             if host.get(a) == b or host.get(b) == a:
                 continue  # a boundary event sits on its host's border
             if box[a].overlaps(box[b]):
-                found.append(f"{a} overlaps {b}")
+                found.append(Problem(a, OVERLAP, f"{a} overlaps {b}"))
     for sub in open_boxes:
         inner = {e.get("id") for e in by_id[sub].iterdescendants() if e.get("id") in box}
         for other in box:
             if other == sub or kind.get(other) in CONTAINERS or host.get(other) == sub:
                 continue
             if other in inner and not box[sub].holds(box[other]):
-                found.append(f"{other} sticks out of its subprocess {sub}")
+                found.append(Problem(other, OUTSIDE, f"{other} sticks out of its subprocess {sub}"))
             elif other not in inner and box[sub].overlaps(box[other]):
                 if not (other in open_boxes and inner_of(by_id[other], sub)):
-                    found.append(f"{other} lies over subprocess {sub}")
+                    found.append(Problem(other, OVERLAP, f"{other} lies over subprocess {sub}"))
     found += _pools(root, box, by_id)
     for node, lane in lanes_by_node(root).items():
         if node in box and lane is not None and lane.get("id") in box:
-            own = node in {r.text.strip() for r in lane.iter(f"{{{BPMN}}}flowNodeRef")}
+            own = node in {(r.text or "").strip() for r in lane.iter(f"{{{BPMN}}}flowNodeRef")}
             if own and node not in host and not box[lane.get("id")].holds_centre_of(box[node]):
-                found.append(f"{node} is drawn outside its lane {lane.get('id')}")
+                text = f"{node} is drawn outside its lane {lane.get('id')}"
+                found.append(Problem(node, OUTSIDE, text))
     return found
 
 
@@ -108,7 +135,7 @@ def inner_of(element: etree._Element, ancestor_id: str) -> bool:
     return any(a.get("id") == ancestor_id for a in element.iterancestors())
 
 
-def _pools(root: etree._ElementTree, box: dict[str, Box], by_id: dict) -> list[str]:
+def _pools(root: etree._ElementTree, box: dict[str, Box], by_id: dict) -> list[Problem]:
     found = []
     for pool in root.iter(f"{{{BPMN}}}participant"):
         process = by_id.get(pool.get("processRef"))
@@ -117,7 +144,8 @@ def _pools(root: etree._ElementTree, box: dict[str, Box], by_id: dict) -> list[s
         for el in process.iterdescendants():
             nid = el.get("id") if isinstance(el.tag, str) else None
             if nid in box and not box[pool.get("id")].holds(box[nid]):
-                found.append(f"{nid} sticks out of its pool {pool.get('id')}")
+                text = f"{nid} sticks out of its pool {pool.get('id')}"
+                found.append(Problem(nid, OUTSIDE, text))
     return found
 
 
