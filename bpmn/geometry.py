@@ -22,6 +22,10 @@ BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
 DI = "http://www.omg.org/spec/DD/20100524/DI"
 CONTAINERS = ("participant", "lane", "group")  # drawn around other shapes by design
+BOXES = ("subProcess", "transaction", "adHocSubProcess")  # expanded: drawn around their content
+#: drawn anywhere, inside a pool or not (an annotation beside it, a database outside it)
+ARTIFACTS = ("textAnnotation", "association", "dataObjectReference", "dataStoreReference",
+             "dataInput", "dataOutput")  # fmt: skip
 OVERLAP, OUTSIDE = "W-SHAPE-OVERLAP", "W-SHAPE-OUTSIDE"
 _VI = {OVERLAP: "Hình vẽ chồng lên hình khác", OUTSIDE: "Hình vẽ nằm ngoài phần chứa nó"}
 
@@ -97,13 +101,26 @@ def lint_drawing(root: etree._ElementTree) -> list[Finding]:
 
 
 def drawing_problems(root: etree._ElementTree) -> list[Problem]:
-    """Every overlap or misplaced node in a parsed model's diagram."""
-    box = boxes(root)
+    """Every overlap or misplaced node in a parsed model's diagrams, each measured alone."""
     by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
-    kind = {i: etree.QName(e).localname for i, e in by_id.items()}
-    open_boxes = expanded(root) & {i for i in box if kind.get(i) in ("subProcess", "transaction")}
+    lanes = lanes_by_node(root)
+    found = []
+    for plane in root.iter(f"{{{BPMNDI}}}BPMNPlane"):
+        found += _plane_problems(plane, by_id, lanes)
+    return found
+
+
+def _plane_problems(plane: etree._Element, by_id: dict, lanes: dict) -> list[Problem]:
+    """What one diagram breaks (a file may draw its pools in several, placed independently)."""
+    box = boxes(plane)
+    kind = {i: etree.QName(by_id[i]).localname for i in box if i in by_id}
+    opened = expanded(plane)
+    open_boxes = opened & {i for i in box if kind.get(i) in BOXES}
+    # an expanded call activity draws another process's content: none of its own to check
+    skip = {i for i in box if kind.get(i) in CONTAINERS or (kind.get(i) == "callActivity"
+                                                            and i in opened)}  # fmt: skip
     host = {i: by_id[i].get("attachedToRef") for i in box if kind.get(i) == "boundaryEvent"}
-    nodes = [i for i in box if kind.get(i) not in CONTAINERS and i not in open_boxes]
+    nodes = [i for i in box if i not in skip and i not in open_boxes]
     found = []
     for n, a in enumerate(nodes):
         for b in nodes[n + 1 :]:
@@ -112,17 +129,30 @@ def drawing_problems(root: etree._ElementTree) -> list[Problem]:
             if box[a].overlaps(box[b]):
                 found.append(Problem(a, OVERLAP, f"{a} overlaps {b}"))
     for sub in open_boxes:
-        inner = {e.get("id") for e in by_id[sub].iterdescendants() if e.get("id") in box}
-        for other in box:
-            if other == sub or kind.get(other) in CONTAINERS or host.get(other) == sub:
-                continue
-            if other in inner and not box[sub].holds(box[other]):
-                found.append(Problem(other, OUTSIDE, f"{other} sticks out of its subprocess {sub}"))
-            elif other not in inner and box[sub].overlaps(box[other]):
-                if not (other in open_boxes and inner_of(by_id[other], sub)):
-                    found.append(Problem(other, OVERLAP, f"{other} lies over subprocess {sub}"))
-    found += _pools(root, box, by_id)
-    for node, lane in lanes_by_node(root).items():
+        on_border = {i for i, h in host.items() if h == sub}
+        found += _subprocess(sub, box, by_id, open_boxes, skip | on_border)
+    return found + _pools(box, by_id) + _lanes(box, lanes, host)
+
+
+def _subprocess(sub: str, box: dict, by_id: dict, open_boxes: set, skip: set) -> list[Problem]:
+    """A subprocess's content inside its box, and nothing else over it but its enclosers."""
+    inner = {e.get("id") for e in by_id[sub].iterdescendants() if e.get("id") in box}
+    found = []
+    for other in box:
+        if other == sub or other in skip:
+            continue
+        if other in inner and not box[sub].holds(box[other]):
+            found.append(Problem(other, OUTSIDE, f"{other} sticks out of its subprocess {sub}"))
+        elif other not in inner and box[sub].overlaps(box[other]):
+            if not (other in open_boxes and inner_of(by_id[sub], other)):
+                found.append(Problem(other, OVERLAP, f"{other} lies over subprocess {sub}"))
+    return found
+
+
+def _lanes(box: dict, lanes: dict, host: dict) -> list[Problem]:
+    """Each node drawn in the lane that names it (a boundary event: on its host instead)."""
+    found = []
+    for node, lane in lanes.items():
         if node in box and lane is not None and lane.get("id") in box:
             own = node in {(r.text or "").strip() for r in lane.iter(f"{{{BPMN}}}flowNodeRef")}
             if own and node not in host and not box[lane.get("id")].holds_centre_of(box[node]):
@@ -135,15 +165,20 @@ def inner_of(element: etree._Element, ancestor_id: str) -> bool:
     return any(a.get("id") == ancestor_id for a in element.iterancestors())
 
 
-def _pools(root: etree._ElementTree, box: dict[str, Box], by_id: dict) -> list[Problem]:
+def _pools(box: dict[str, Box], by_id: dict) -> list[Problem]:
+    """Each flow node of a drawn pool's process inside that pool."""
     found = []
-    for pool in root.iter(f"{{{BPMN}}}participant"):
+    pools = [by_id[i] for i in box if i in by_id and etree.QName(by_id[i]).localname
+             == "participant"]  # fmt: skip
+    for pool in pools:
         process = by_id.get(pool.get("processRef"))
-        if process is None or pool.get("id") not in box:
+        if process is None:
             continue
         for el in process.iterdescendants():
             nid = el.get("id") if isinstance(el.tag, str) else None
-            if nid in box and not box[pool.get("id")].holds(box[nid]):
+            if nid not in box or etree.QName(el).localname in ARTIFACTS:
+                continue
+            if not box[pool.get("id")].holds(box[nid]):
                 text = f"{nid} sticks out of its pool {pool.get('id')}"
                 found.append(Problem(nid, OUTSIDE, text))
     return found

@@ -2,8 +2,9 @@
 
 `lint_model` runs four stages on any bytes: a hardened XML parse, BPMN 2.0 XSD validation
 (SpiffWorkflow's bundled schema), a SpiffWorkflow parse, and LiênThông's product rules
-(`bpmn.lint_rules`, `bpmn.lint_graph`). Every problem becomes a `Finding`; an error means the
-model cannot be deployed, a warning that a designer should look. The function never raises.
+(`bpmn.lint_rules`, `bpmn.lint_graph`, and `bpmn.geometry` for the drawing: shapes over one
+another). Every problem becomes a `Finding`; an error means the model cannot be deployed, a
+warning that a designer should look. The function never raises.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def _lint(data, known_operations, form_exists, process_id) -> list[Finding]:
 
         process = tree.find(f"bpmn:process[@id='{chosen}']", NS)
         findings += product_rules(tree, process, known_operations, form_exists)
-    return findings
+    from bpmn.geometry import lint_drawing
+
+    return findings + lint_drawing(tree)
 
 
 def _parse(data: object) -> tuple[etree._ElementTree | None, list[Finding]]:
