@@ -1,11 +1,11 @@
 """Sustained load on the distributed mode: real ``lienthong worker`` processes, Redis, PostgreSQL.
 
 Usage: ``python bench/load.py [--dossiers 20000] [--workers 1,2,4] [--pg-url URL]
-[--redis-url URL] [--service-ms 0]``. For each worker count the run gets a fresh PostgreSQL
-schema and fresh registry simulators (both dropped after it), starts one ``lienthong worker
---concurrency W`` and submits its share of ``--dossiers`` (split evenly across the worker
-counts) in a fixed mix, one dossier in two on the standard template and the other half
-spread over the four liên thông flows of `bpmn.flows`:
+[--redis-url URL] [--service-ms 0] [--timeout 10800] [--stall 300]``. For each worker count
+the run gets a fresh PostgreSQL schema and fresh registry simulators (both dropped after it),
+starts one ``lienthong worker --concurrency W`` and submits its share of ``--dossiers``
+(split evenly across the worker counts) in a fixed mix, one dossier in two on the standard
+template and the other half spread over the four liên thông flows of `bpmn.flows`:
 
 * the standard one-stop template (``1.000894``, four officer steps at the commune);
 * birth + residence + health card (``2.000986``), death + deregistration + funeral
@@ -26,7 +26,8 @@ and gives the step latency a citizen or officer sees: p50/p95 of a task row's op
 completion (queueing included), with the queue depth sampled every 0.5 s. The *saturating*
 run submits its dossiers as fast as it can (the submit and its outbox publish, as a web
 request would) while the workers drain the queue, and gives the throughput. It prints one
-JSON object: throughput, latency, queue depth, database size, errors (must be 0: a dossier
+JSON object: throughput, latency, queue depth, database size, CPU per dossier (workers,
+this driver, PostgreSQL: the figure the sizing rests on), errors (must be 0: a dossier
 not at its result, a registry job not done, a result a flow should have given missing or
 refused, an error line in the worker log), the scaling from 1 to 2 and 4 worker processes,
 and an estimate of the machines a province needs. Nothing is asserted about speed. The Redis
@@ -101,7 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("LIENTHONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     )
     p.add_argument("--service-ms", type=float, default=0.0, help="latency added to each answer")
-    p.add_argument("--timeout", type=float, default=3600.0, help="seconds per run at most")
+    p.add_argument("--timeout", type=float, default=10800.0, help="seconds per run at most")
+    p.add_argument(
+        "--stall", type=float, default=300.0, help="give up after this long with no progress"
+    )
     p.add_argument(
         "--paced", type=int, default=60, help="dossiers of the paced run (latency), per phase"
     )
@@ -132,13 +136,13 @@ def _phase(args: argparse.Namespace, workers: int, dossiers: int) -> dict[str, A
         try:
             counts: Counter[str] = Counter()
             paced = (
-                _run(e, queue, sims["dossiers"], counts, args.paced, args.rate, args.timeout)
+                _run(e, queue, sims["dossiers"], counts, args.paced, args.rate, args)
                 if args.paced
                 else None
             )
             cpu = figures.CpuMeter(e, proc.pid, schema)
             cpu.start()
-            saturated = _run(e, queue, sims["dossiers"], counts, dossiers, None, args.timeout)
+            saturated = _run(e, queue, sims["dossiers"], counts, dossiers, None, args)
             cpu_ms = cpu.stop(dossiers)
             size = figures.database_bytes(e, schema)
             errors = figures.errors(e)
@@ -181,7 +185,7 @@ def _run(
     counts: Counter[str],
     total: int,
     rate: float | None,
-    timeout: float,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     """Submit ``total`` dossiers of the mix, at ``rate`` per second or flat out; wait until
     every one is finished; return what happened to them."""
@@ -204,7 +208,7 @@ def _run(
         app.send_task("bench.officer", (d.code,))
         ids.append(d.id)
     submitted = time.monotonic() - started
-    finished = _wait(e, ids, started + timeout)
+    finished = _wait(e, ids, started + args.timeout, args.stall)
     elapsed = time.monotonic() - started
     done.set()
     sampler.join()
@@ -319,10 +323,14 @@ def _sample(queue: Any, samples: list[int], done: threading.Event) -> None:
             pass
 
 
-def _wait(e: Any, ids: list[int], deadline: float) -> int:
-    done = 0
-    while time.monotonic() < deadline:
-        done = figures.finished(e, ids)
+def _wait(e: Any, ids: list[int], deadline: float, stall: float) -> int:
+    """Wait until the dossiers are finished, or the deadline, or ``stall`` seconds pass with
+    none finishing (a flushed queue, a stuck worker: the run fails in minutes, not hours)."""
+    done, progress = 0, time.monotonic()
+    while time.monotonic() < min(deadline, progress + stall):
+        now = figures.finished(e, ids)
+        if now > done:
+            done, progress = now, time.monotonic()
         if done >= len(ids):
             break
         time.sleep(0.5)
