@@ -43,9 +43,7 @@ class Lifecycle:
             d.status = "settled"
             if d.settled_at is None:
                 d.settled_at = ctx.now
-                _timers_sql(ctx).execute(
-                    _FIRE_DOSSIER_LATE, {"dossier_of": d.id, "fire_at": ctx.now}
-                )
+                ctx.fire_timers("dossier_late")  # a settled dossier can no longer be late
         elif d.step_count > 0:
             d.status = "in_process"
         if d.status != before:
@@ -93,16 +91,10 @@ class Lifecycle:
         )
 
     def _clear_timers(self, ctx: StepContext) -> None:
-        _timers_sql(ctx).execute(_FIRE_ALL, {"dossier_of": ctx.dossier.id, "fire_at": ctx.now})
+        ctx.fire_timers()
 
 
 _TIMERS = Timer.__table__
-_FIRE_ALL = (
-    update(_TIMERS)
-    .where(_TIMERS.c.dossier_id == bindparam("dossier_of"), _TIMERS.c.fired_at.is_(None))
-    .values(fired_at=bindparam("fire_at"))
-)
-_FIRE_DOSSIER_LATE = _FIRE_ALL.where(_TIMERS.c.kind == "dossier_late")
 _MOVE_DOSSIER_LATE = (
     update(_TIMERS)
     .where(
@@ -117,7 +109,7 @@ _MOVE_DOSSIER_LATE = (
 def _timers_sql(ctx: StepContext) -> Any:
     """The connection for Core timer statements, with the step's queued timers written first.
 
-    Timers this step created must be in the table before a statement that fires them.
+    Timers this step created must be in the table before a statement that moves them.
     """
     ctx.write_timers()
     if any(isinstance(obj, Timer) for obj in ctx.session.new):

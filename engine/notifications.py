@@ -103,18 +103,19 @@ def queue(ctx: StepContext, event: str, payload: dict[str, Any]) -> None:
     for channel, recipient in contacts(ctx.dossier.applicant or {}):
         if channel == "sms" and not ctx.engine.settings.sms_notifications:
             continue
-        ctx.session.add(
-            Notification(
-                dossier_id=ctx.dossier.id,
-                event=event,
-                channel=channel,
-                recipient=recipient,
-                subject=subject if channel == "email" else "",
-                body=body,
-                state="pending",
-                attempts=0,
-                created_at=ctx.now,
-            )
+        ctx.insert(
+            Notification.__table__,
+            {
+                "dossier_id": ctx.dossier.id,
+                "event": event,
+                "channel": channel,
+                "recipient": recipient,
+                "subject": subject if channel == "email" else "",
+                "body": body,
+                "state": "pending",
+                "attempts": 0,
+                "created_at": ctx.now,
+            },
         )
 
 

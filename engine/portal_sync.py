@@ -51,16 +51,17 @@ def on_step(ctx: StepContext) -> None:
     d.notified_status, d.notified_due_at = d.status, appointment
     for event, detail in events:
         payload = _payload(ctx, event, appointment, detail)
-        ctx.session.add(
-            PortalOutbox(
-                dossier_id=d.id,
-                event=event,
-                payload=payload,
+        ctx.insert(
+            PortalOutbox.__table__,
+            {
+                "dossier_id": d.id,
+                "event": event,
+                "payload": payload,
                 # with the sync off the row is only the dossier's status log, never pushed
-                state="pending" if ctx.engine.settings.portal_sync else "local",
-                attempts=0,
-                created_at=ctx.now,
-            )
+                "state": "pending" if ctx.engine.settings.portal_sync else "local",
+                "attempts": 0,
+                "created_at": ctx.now,
+            },
         )
         notifications.queue(ctx, event, payload)
 

@@ -14,23 +14,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, bindparam, delete, insert, literal, select, update
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound
 from .messages import sync_messages, waiting_messages
-from .models import (
-    AuditEvent,
-    Dossier,
-    Procedure,
-    ProcessVersion,
-    TaskRow,
-    Timer,
-    User,
-    WorkflowState,
-)
+from .models import Dossier, Procedure, ProcessVersion, TaskRow, User, WorkflowState
 from .specs import LoadedModel
 from .state import StoredState, load_state, save_state
+from .step_writes import AUDIT, StepWrites
 from .task_sync import SyncResult, sync, waiting_timers
 
 if TYPE_CHECKING:
@@ -39,8 +31,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_ADVANCE_ROUNDS = 50
 _READY = TaskState.READY
-_TIMERS = Timer.__table__
-_STATES = WorkflowState.__table__
 
 
 @dataclass
@@ -63,13 +53,12 @@ class StepContext:
     #: Message waits of the stored state when the step began ((name, correlation) pairs);
     #: None means unknown, and the step rewrites the dossier's wait rows.
     message_waits_before: list[tuple[str, Any]] | None = None
-    #: Task ids whose unfired step timers go at the end of the step (one DELETE).
-    dropped_timer_tasks: set[str] = field(default_factory=set)
-    #: Timer rows to insert at the end of the step (one multi-row INSERT).
-    new_timers: list[dict[str, Any]] = field(default_factory=list)
-    #: Audit events of the step, in order, inserted by one statement as it finishes.
-    new_audit: list[dict[str, Any]] = field(default_factory=list)
+    #: Everything the step writes besides ORM objects of other modules, written as it ends.
+    writes: StepWrites = field(init=False)
     _open_rows: dict[str, TaskRow] | None = None
+
+    def __post_init__(self) -> None:
+        self.writes = StepWrites(self.dossier.id, self.now)
 
     def open_rows(self) -> dict[str, TaskRow]:
         """The dossier's open task rows as the step began: read once, shared by every stage.
@@ -120,24 +109,24 @@ class StepContext:
             self.add_timer("step_late", row.due_at, row.id)
 
     def add_timer(self, kind: str, due_at: datetime, task_id: str | None = None) -> None:
-        """Queue a timer row; ``write_timers`` inserts the step's timers in one statement."""
-        self.new_timers.append(
-            {"dossier_id": self.dossier.id, "kind": kind, "task_id": task_id, "due_at": due_at}
-        )
+        """Queue a timer row; the step's timers are inserted together as it finishes."""
+        self.writes.add_timer(kind, due_at, task_id)
 
     def drop_task_timers(self, task_id: str) -> None:
         """Queue the removal of a task's unfired timers (step warnings, lateness, BPMN)."""
-        self.dropped_timer_tasks.add(task_id)
+        self.writes.dropped_timer_tasks.add(task_id)
+
+    def fire_timers(self, kind: str | None = None) -> None:
+        """Mark the dossier's unfired timers (of ``kind``, or all) fired as the step ends."""
+        self.writes.fire_timers(kind)
 
     def write_timers(self) -> None:
-        """Apply the queued timer changes: at most one DELETE and one INSERT per step."""
-        if self.dropped_timer_tasks:
-            params = {"dossier_id": self.dossier.id, "task_ids": sorted(self.dropped_timer_tasks)}
-            self.session.connection().execute(_DROP_TIMERS, params)
-            self.dropped_timer_tasks.clear()
-        if self.new_timers:
-            self.session.connection().execute(_INSERT_TIMERS, self.new_timers)
-            self.new_timers = []
+        """Write the queued timer changes now, for a statement that needs them in the table."""
+        self.writes.write_timers(self.session.connection())
+
+    def insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Queue a new row of ``table`` (task, outbox, notification); written as the step ends."""
+        self.writes.insert(table, row)
 
     def audit(
         self,
@@ -149,7 +138,8 @@ class StepContext:
         **detail: Any,
     ) -> None:
         """Queue an audit event of this step; they are inserted together when it finishes."""
-        self.new_audit.append(
+        self.writes.insert(
+            AUDIT,
             {
                 "dossier_id": self.dossier.id,
                 "at": self.now,
@@ -159,7 +149,7 @@ class StepContext:
                 "from_state": from_state,
                 "to_state": to_state,
                 "detail": detail,
-            }
+            },
         )
 
     def advance(self) -> None:
@@ -247,16 +237,6 @@ _LOCK_BY_DOSSIER = _lock_statement(by_task=False)
 _OPEN_ROWS = select(TaskRow).where(
     TaskRow.dossier_id == bindparam("dossier_id"), TaskRow.state == "open"
 )
-_DROP_TIMERS = delete(_TIMERS).where(
-    _TIMERS.c.dossier_id == bindparam("dossier_id"),
-    _TIMERS.c.task_id.in_(bindparam("task_ids", expanding=True)),
-    _TIMERS.c.fired_at.is_(None),
-)
-_INSERT_TIMERS = insert(_TIMERS)
-_AUDIT = AuditEvent.__table__
-_INSERT_AUDIT = insert(_AUDIT)
-_INSERT_STATE = insert(_STATES)
-_UPDATE_STATE = update(_STATES).where(_STATES.c.dossier_id == bindparam("state_of"))
 
 
 def _locked_context(
@@ -305,7 +285,6 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
 
     on_step(ctx)  # the portal outbox and the applicant's notifications
     stored = save_state(ctx.workflow)
-    values = {"format_version": stored.format_version, "state": stored.blob, "updated_at": ctx.now}
     if not new:  # a new dossier is inserted with its first version already
         ctx.dossier.lock_version += 1
     messages = sync_messages(ctx)
@@ -316,50 +295,12 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
         ctx.after_commit.append(lambda: ctx.engine.executor.dispatch(ctx.engine, ids))
     if messages:
         ctx.after_commit.append(lambda: ctx.engine.deliver_messages(messages))
-    _write_rows(ctx, values, new=new)
-
-
-def _write_rows(ctx: StepContext, values: dict[str, Any], *, new: bool) -> None:
-    """Write the step's state, queued timer changes and audit events.
-
-    Core statements on the session's connection: they need nothing the ORM holds back, so
-    they skip its autoflush and the step's ORM changes go in one flush at commit. On
-    PostgreSQL they travel as one statement of data-modifying CTEs (one round trip instead
-    of up to four); they touch different rows, so running them on one snapshot is the same.
-    """
-    conn = ctx.session.connection()
-    if ctx.engine.db.is_sqlite:
-        if new:
-            conn.execute(_INSERT_STATE, {"dossier_id": ctx.dossier.id, **values})
-        else:
-            conn.execute(_UPDATE_STATE, {"state_of": ctx.dossier.id, **values})
-        ctx.write_timers()
-        write_audit(ctx)
-        return
-    parts: list[Any] = [
-        insert(_STATES).values(dossier_id=ctx.dossier.id, **values)
-        if new
-        else update(_STATES).where(_STATES.c.dossier_id == ctx.dossier.id).values(**values)
-    ]
-    if ctx.dropped_timer_tasks:
-        parts.append(
-            delete(_TIMERS).where(
-                _TIMERS.c.dossier_id == ctx.dossier.id,
-                _TIMERS.c.task_id.in_(sorted(ctx.dropped_timer_tasks)),
-                _TIMERS.c.fired_at.is_(None),
-            )
-        )
-    if ctx.new_timers:
-        parts.append(insert(_TIMERS).values(ctx.new_timers))
-    if ctx.new_audit:
-        parts.append(insert(_AUDIT).values(ctx.new_audit))
-    conn.execute(select(literal(1)).add_cte(*(p.cte(f"w{i}") for i, p in enumerate(parts))))
-    ctx.dropped_timer_tasks.clear()
-    ctx.new_timers, ctx.new_audit = [], []
-
-
-def write_audit(ctx: StepContext) -> None:
-    """Insert the step's queued audit events (append-only rows: plain Core, one statement)."""
-    if ctx.new_audit:
-        ctx.session.connection().execute(_INSERT_AUDIT, ctx.new_audit)
-        ctx.new_audit = []
+    writes = ctx.writes
+    writes.state = {
+        "format_version": stored.format_version,
+        "state": stored.blob,
+        "updated_at": ctx.now,
+    }
+    writes.new_state = new
+    writes.take_orm_changes(ctx.session, ctx.dossier)
+    writes.write(ctx.session.connection(), postgresql=not ctx.engine.db.is_sqlite)

@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
 
 from .models import ServiceJob, TaskRow, Timer
+from .step_writes import TASKS, row_values
 from .working_timers import start_working_timers
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def live_manual_tasks(workflow: Any) -> list[Any]:
 
 def sync(ctx: StepContext) -> SyncResult:
     result = SyncResult()
-    session, dossier, model = ctx.session, ctx.dossier, ctx.model
+    dossier, model = ctx.dossier, ctx.model
     open_rows = {k: r for k, r in ctx.open_rows().items() if r.state == "open"}
     ready = {str(t.id): t for t in live_manual_tasks(ctx.workflow)}
     for task_id, row in open_rows.items():
@@ -73,7 +74,7 @@ def sync(ctx: StepContext) -> SyncResult:
             share = element.deadline_share if element else None
             row.due_at, row.warn_at = ctx.step_deadline(share)
             ctx.add_task_timers(row)
-        session.add(row)
+        ctx.insert(TASKS, row_values(row))  # written with the step's other rows
         result.new_tasks.append(row)
         result.open_rows.append(row)
         if is_service:
