@@ -258,12 +258,7 @@ def measure(e: Engine) -> dict[str, Any]:
 
         return get
 
-    for name, query in (
-        ("month", "?period=month"),
-        ("year", "?period=year"),
-        ("month_one_agency", f"?period=month&agency={COMMUNES[0]}"),
-        ("month_one_procedure", f"?period=month&procedure={PROCEDURES[0][0]}"),
-    ):
+    for name, query in PAGES:
         first, warm = timed(page(query))
         out[f"page_{name}_s"] = {"first": first, "warm_median": warm}
     month = Period.named("month", NOW.date(), VN)
@@ -282,24 +277,45 @@ def measure(e: Engine) -> dict[str, Any]:
     first, warm = timed(report, 1)
     out["daily_report_s"] = {"first": first, "warm_median": warm}
     r = build_daily_report(e, NOW)
+    for name, part in (
+        ("build", lambda: build_daily_report(e, NOW)),
+        ("pdf", lambda: render_pdf(r)),
+        ("xlsx", lambda: render_xlsx(r)),
+    ):
+        out[f"daily_report_{name}_s"] = timed(part, 1)[1]
     out["daily_report_rows"] = {"late": len(r.late), "near_due": len(r.near_due)}
-    out["consistent_with_sql"] = check(e, month)
+    year = Period.named("year", NOW.date(), VN)
+    out["consistent_with_sql"] = check(e, month) and check(e, year)
 
     def figures(period: Period, summarised: bool) -> dict[str, Any]:
         got = compute(e, period, by="agency", summarised=summarised)
         return {k: v.as_dict() for k, v in got.items() if any(v.as_dict().values())}
 
-    out["summary_equals_live"] = all(
-        figures(p, True) == figures(p, False) for p in (month, Period.named("year", NOW.date(), VN))
-    )
+    periods = [Period.named(kind, NOW.date(), VN) for kind in ("day", "week", "month", "year")]
+    periods += [month.previous(), r.month]  # a whole month before, and the report's month to date
+    out["summary_equals_live"] = all(figures(p, True) == figures(p, False) for p in periods)
     return out
 
 
-def check(e: Engine, month: Period) -> bool:
-    """The month's figures equal direct SQL counts over the rows."""
-    f = compute(e, month)["*"]
+#: The dashboard views timed: every kind of period, and a scope of one agency or procedure.
+PAGES = (
+    ("day", "?period=day"),
+    ("week", "?period=week"),
+    ("month", "?period=month"),
+    ("quarter", "?period=quarter"),
+    ("year", "?period=year"),
+    ("range", "?period=range&from=2026-10-01&to=2026-11-25"),
+    ("month_one_agency", f"?period=month&agency={COMMUNES[0]}"),
+    ("month_one_procedure", f"?period=month&procedure={PROCEDURES[0][0]}"),
+    ("year_one_agency", f"?period=year&agency={COMMUNES[0]}"),
+)
+
+
+def check(e: Engine, period: Period) -> bool:
+    """The period's figures equal direct SQL counts over the rows."""
+    f = compute(e, period)["*"]
     with e.db.read() as s:
-        q = lambda sql: s.execute(text(sql), {"a": month.start, "b": month.end}).scalar_one()  # noqa: E731
+        q = lambda sql: s.execute(text(sql), {"a": period.start, "b": period.end}).scalar_one()  # noqa: E731
         direct = {
             "received": q(
                 "SELECT count(*) FROM dossiers WHERE received_at >= :a AND received_at < :b"
@@ -319,9 +335,32 @@ def check(e: Engine, month: Period) -> bool:
                 "SELECT count(*) FROM tasks WHERE action = 'supplement'"
                 " AND completed_at >= :a AND completed_at < :b"
             ),
+            "supplemented_dossiers": q(
+                "SELECT count(DISTINCT dossier_id) FROM tasks WHERE action = 'supplement'"
+                " AND completed_at >= :a AND completed_at < :b"
+            ),
             "ratings": q("SELECT count(*) FROM ratings WHERE rated_at >= :a AND rated_at < :b"),
+            "documents": q(
+                "SELECT count(*) FROM dossier_documents l JOIN dossiers d ON d.id = l.dossier_id"
+                " WHERE d.received_at >= :a AND d.received_at < :b"
+            ),
+            "digitised_dossiers": q(
+                "SELECT count(DISTINCT l.dossier_id) FROM dossier_documents l"
+                " JOIN dossiers d ON d.id = l.dossier_id"
+                " WHERE d.received_at >= :a AND d.received_at < :b"
+            ),
+            "fee_dossiers": q(
+                "SELECT count(*) FROM fee_payments f JOIN dossiers d ON d.id = f.dossier_id"
+                " WHERE f.amount > 0 AND d.received_at >= :a AND d.received_at < :b"
+            ),
         }
     return all(getattr(f, k) == v for k, v in direct.items())
+
+
+def _analyse_summary(e: Engine) -> None:
+    with e.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+        for table in ("metrics_days", "metrics_months", "metrics_repeat_supplements"):
+            c.execute(text(f"VACUUM ANALYZE {table}"))
 
 
 @contextmanager
@@ -365,11 +404,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 c.execute(text("VACUUM ANALYZE"))
             result["generate_s"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
-        result["summary"] = advance(e, NOW)  # the scheduler's job: dossiers finished before today
+        result["summary"] = advance(e, NOW)  # the scheduler's job: the events before today
         result["summary_advance_s"] = round(time.perf_counter() - t0, 1)
+        if result["summary"]["received"]:  # a first build writes the whole summary at once:
+            _analyse_summary(e)  # autovacuum would analyse it within minutes, do it now
         result.update(measure(e))
         e.db.dispose()
-    result["target_page_month_under_1s"] = result["page_month_s"]["warm_median"] < 1.0
+    warm = {k[5:-2]: v["warm_median"] for k, v in result.items() if k.startswith("page_")}
+    result["target_page_month_under_1s"] = warm["month"] < 1.0
+    result["target_page_year_under_1s"] = warm["year"] < 1.0
+    result["target_every_period_view_under_1s"] = max(warm.values()) < 1.0
+    result["target_daily_report_under_1s"] = result["daily_report_s"]["warm_median"] < 1.0
     result["load_average"] = os.getloadavg()
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return result

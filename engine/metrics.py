@@ -1,9 +1,10 @@
-"""The dashboard's figures, counted live from the rows the engine writes as dossiers move.
+"""The dashboard's figures, counted from the rows the engine writes as dossiers move.
 
-Nothing here is typed in by hand or kept in a second set of books: each figure is a SQL
-count over ``dossiers``, ``tasks``, ``dossier_documents``, ``ratings`` and
-``fee_payments``, so it always equals what a direct count of the events
-gives. Definitions and their sources are in docs/dashboard.md.
+Nothing here is typed in by hand: each figure is a SQL count over ``dossiers``, ``tasks``,
+``dossier_documents``, ``ratings`` and ``fee_payments`` (``engine.metrics_live``), or, for
+the dossiers finished before the summary's watermark, the sum of that same count kept per
+day and month (``engine.metrics_summary``), so it always equals what a direct count of the
+events gives. Definitions and their sources are in docs/dashboard.md.
 """
 
 from __future__ import annotations
@@ -12,39 +13,25 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from . import metrics_live as live
 from . import metrics_summary as summary
+from . import metrics_summary_read as summed
+from .metrics_events import CHANNELS, SATISFIED_SCORE, Keys, families
+from .metrics_live import PARTS
 from .metrics_period import Period, Scope
-from .metrics_sql import (
-    count_if,
-    group_key,
-    in_period,
-    kept_reuse_of,
-    reused_document,
-    scope_filter,
-    settled_early,
-    settled_late,
-)
-from .models import (
-    Agency,
-    Dossier,
-    DossierDocument,
-    DossierReuse,
-    FeePayment,
-    MetricsDay,
-    Rating,
-    TaskRow,
-)
+from .metrics_sql import scope_filter
+from .models import Agency
 
 if TYPE_CHECKING:
     from .runtime import Engine
 
-SATISFIED_SCORE = summary.SATISFIED_SCORE
+__all__ = ["PARTS", "SATISFIED_SCORE", "Figures", "compute", "compute_in", "total", "trend"]
 
 
 @dataclass
@@ -124,20 +111,6 @@ RATIOS = (
 )
 
 
-#: The queries ``compute_in`` can run, named by the first figure each fills.
-PART_OF = {
-    "received": "received",
-    "settled": "settled",
-    "in_process": "in_process",
-    "refused": "finished",
-    "supplement_requests": "supplementation",
-    "documents": "documents",
-    "ratings": "ratings",
-    "fee_dossiers": "payments",
-}
-PARTS = frozenset(PART_OF.values())
-
-
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
@@ -209,125 +182,39 @@ def trend(
     out = [Figures() for _ in buckets]
     span = Period(buckets[0].start, buckets[-1].end)
     tz = engine.calendar.tz
-    where = scope_filter(scope or Scope())
-    online, counter, post = (Dossier.channel == c for c in ("online", "counter", "post"))
+    scope = scope or Scope()
+    keys = Keys(lambda moment: [_bucket(moment, buckets)])
     with snapshot(engine, summarised) as (s, upto):
-        days = summary.day_span(span.start, span.end, tz) if upto is not None else None
-        live = _live(upto) if days else []
-        received = _bucket(Dossier.received_at, buckets)
-        for index, *values in s.execute(
-            select(received, func.count(), count_if(online), count_if(counter), count_if(post))
-            .where(in_period(Dossier.received_at, span), *where, *live)
-            .group_by(received)
+        days = summed.day_span(span.start, span.end, tz) if upto is not None else None
+        since = upto if days else None
+        for family in families(
+            keys,
+            (since, None),
+            scope_filter(scope),
+            dialect=s.get_bind().dialect.name,
+            tz=tz,
+            at=span.start,
+            period=span,
         ):
-            f = out[index]
-            f.received, f.received_online, f.received_counter, f.received_post = map(int, values)
-        settled = _bucket(Dossier.settled_at, buckets)
-        for index, *values in s.execute(
-            select(settled, func.count(), count_if(settled_late()))
-            .where(in_period(Dossier.settled_at, span), *where, *live)
-            .group_by(settled)
-        ):
-            f = out[index]
-            f.settled, f.settled_late = map(int, values)
+            if family.part in ("received", "settled"):
+                for index, *values in s.execute(family.statement):
+                    _add(out[index], family.names, values)
         if days:
             ends = [b.end.astimezone(tz).date() for b in buckets]
             by_month = all(e.day == 1 for e in ends)  # a month's row falls in one bucket
-            for m, condition in summary.sources(days, by_month):
+            for m, condition in summed.sources(days, by_month):
                 day = case(*((m.day < e, i) for i, e in enumerate(ends)), else_=len(ends) - 1)
-                for index, *values in s.execute(
-                    select(
-                        day,
-                        func.sum(m.received),
-                        func.sum(case((m.channel == "online", m.received), else_=0)),
-                        func.sum(case((m.channel == "counter", m.received), else_=0)),
-                        func.sum(case((m.channel == "post", m.received), else_=0)),
-                        func.sum(m.settled),
-                        func.sum(m.settled_late),
-                    )
-                    .where(condition, *_summary_scope(scope or Scope(), m))
-                    .group_by(day)
-                ):
-                    f = out[index]
-                    for name, value in zip(TREND_NAMES, values, strict=True):
-                        setattr(f, name, getattr(f, name) + int(value or 0))
+                sums = [summed.column_sum(m, name) for name in TREND_NAMES]
+                stmt = select(day, *sums).where(condition, *summed.summary_scope(scope, m))
+                for index, *values in s.execute(stmt.group_by(day)):
+                    _add(out[index], TREND_NAMES, values)
     for f in out:
         f.settled_on_time = f.settled - f.settled_late  # early and on time together
     return list(zip(buckets, out, strict=True))
 
 
-TREND_NAMES = (
-    "received",
-    "received_online",
-    "received_counter",
-    "received_post",
-    "settled",
-    "settled_late",
-)
-
-
-def _live(upto: datetime | None) -> list[Any]:
-    """The dossiers the summary does not hold: open, or finished since the watermark."""
-    if upto is None:
-        return []
-    return [or_(Dossier.finished_at.is_(None), Dossier.finished_at >= upto)]
-
-
-def _summary_scope(scope: Scope, m: Any = MetricsDay) -> list[Any]:
-    conds: list[Any] = []
-    if scope.agency_codes is not None:
-        conds.append(m.agency_code.in_(sorted(scope.agency_codes)))
-    if scope.procedure_code is not None:
-        conds.append(m.procedure_code == scope.procedure_code)
-    return conds
-
-
-SUMMARY_NAMES = (
-    "received",
-    "received_online",
-    "received_counter",
-    "received_post",
-    *summary.COUNTS[1:],
-)
-
-
-def _add_summary(
-    s: Session,
-    out: dict[str, Figures],
-    by: str | None,
-    scope: Scope,
-    days: tuple[Any, Any],
-    parts: frozenset[str],
-) -> None:
-    """Add the summarised dossiers' figures of ``days`` to the live ones."""
-
-    def key(m: Any) -> Any:
-        return {"agency": m.agency_code, "procedure": m.procedure_code}.get(by or "")
-
-    grouped = by in ("agency", "procedure")
-    stmts = summary.summary_sums(days, lambda m: _summary_scope(scope, m), key)
-    wanted = {
-        "received": "received",
-        "settled": "settled",
-        "refused": "finished",
-        "documents": "documents",
-        "fee_dossiers": "payments",
-        "ratings": "ratings",
-    }
-    rows = [row for stmt in stmts for row in s.execute(stmt)]
-    for row in rows:
-        part = "received"
-        f = out[str(row[0]) if grouped else "*"]
-        for name, value in zip(SUMMARY_NAMES, row[1:], strict=True):
-            part = wanted.get(name, part)
-            if part not in parts:
-                continue
-            if name == "kept_documents":
-                f.reused_documents += int(value or 0)
-                continue
-            if name == "registry_documents":
-                f.reused_documents += int(value or 0)
-            setattr(f, name, getattr(f, name) + int(value or 0))
+#: The trend's figures: early settlements are not told apart (see ``trend``).
+TREND_NAMES = ("received", *(f"received_{c}" for c in CHANNELS), "settled", "settled_late")
 
 
 def compute_in(
@@ -343,177 +230,64 @@ def compute_in(
 ) -> dict[str, Figures]:
     """The period's figures; with a watermark ``upto``, the summary's days plus the rest live.
 
-    Received, settled, finished, document and fee figures of the dossiers finished before
-    ``upto`` come from ``metrics_days`` (when the period falls on local midnights); in
-    process and supplementation are always counted live.
+    When the period starts on a local midnight, the summarised dossiers' figures of its whole
+    days come from the summary, and only the tail (the dossiers it does not hold) is counted
+    live, over the whole period. A period ending later in a day (the daily report's month to
+    date) adds the summarised dossiers' events of that day's part, counted live: at most
+    the ratings given today. In process is the tail's, plus the summarised dossiers' when
+    the end is a midnight before the watermark.
     """
-    dialect = s.get_bind().dialect.name
-    key = group_key(by)
     scoped = scope_filter(scope)
-    days = summary.day_span(period.start, period.end, tz) if upto is not None else None
-    where = scoped + (_live(upto) if days else [])
     out: dict[str, Figures] = defaultdict(Figures)
-
-    def fill(stmt: Any, names: tuple[str, ...]) -> None:
-        if PART_OF[names[0]] not in parts:
-            return
-        for row in s.execute(stmt.group_by(key) if by else stmt):
-            figures = out[str(row[0])]
-            for name, value in zip(names, row[1:], strict=True):
-                setattr(figures, name, int(value or 0))
-
-    def q(*columns: Any) -> Any:
-        return select(key, *columns).select_from(Dossier)
-
-    online, counter, post = (Dossier.channel == c for c in ("online", "counter", "post"))
-    fill(
-        q(func.count(), count_if(online), count_if(counter), count_if(post)).where(
-            in_period(Dossier.received_at, period), *where
-        ),
-        ("received", "received_online", "received_counter", "received_post"),
-    )
-    fill(
-        q(
-            func.count(),
-            count_if(settled_early(dialect, tz, period.start)),
-            count_if(settled_late()),
-        ).where(in_period(Dossier.settled_at, period), *where),
-        ("settled", "settled_early", "settled_late"),
-    )
-    if "in_process" in parts:
-        _in_process(s, out, q, by, key, scoped, period, now)
-    fill(
-        q(count_if(Dossier.outcome == "refused"), count_if(Dossier.outcome == "withdrawn")).where(
-            in_period(Dossier.finished_at, period), *where
-        ),
-        ("refused", "withdrawn"),
-    )
-    fill(
-        q(func.count(), func.count(TaskRow.dossier_id.distinct()))
-        .join(TaskRow, TaskRow.dossier_id == Dossier.id)
-        .where(TaskRow.action == "supplement", in_period(TaskRow.completed_at, period), *scoped),
-        ("supplement_requests", "supplemented_dossiers"),
-    )
-    received = in_period(Dossier.received_at, period)
-    if "documents" in parts:
-        _documents(s, out, q, by, key, where, received)
-    fill(
-        q(
-            func.count(),
-            func.coalesce(func.sum(Rating.score), 0),
-            count_if(Rating.score >= SATISFIED_SCORE),
-        )
-        .join(Rating, Rating.dossier_id == Dossier.id)
-        .where(in_period(Rating.rated_at, period), *where),
-        ("ratings", "rating_sum", "satisfied"),
-    )
-    paid_online = and_(FeePayment.state == "paid", FeePayment.channel == "online")
-    fill(
-        q(func.count(), count_if(paid_online))
-        .join(FeePayment, FeePayment.dossier_id == Dossier.id)
-        .where(FeePayment.amount > 0, in_period(Dossier.received_at, period), *where),
-        ("fee_dossiers", "paid_online"),
-    )
-    if days:
-        _add_summary(s, out, by, scope, days, parts)
+    days = summed.summary_days(period, tz, upto)
+    if days is None or upto is None:
+        live.count(s, out, tz, period, by, parts, scoped)
+        if "in_process" in parts:
+            live.in_process(s, out, by, scoped, period.end, now)
+    else:
+        whole = Period(period.start, _midnight(days[1], tz))
+        live.count(s, out, tz, whole, by, parts, scoped, since=upto, first_from=period.start)
+        rest = summed.after_days(period, days, tz)
+        if rest is not None:  # the part of today in the period: every event of it, live
+            live.count(s, out, tz, rest, by, parts, scoped, first_from=period.start)
+        summed.add_summary(s, out, by, scope, days, parts)
+        if "in_process" in parts:
+            _in_process(s, out, tz, period.end, by, scope, now, upto)
     for figures in out.values():
         figures.settled_on_time = figures.settled - figures.settled_early - figures.settled_late
     return dict(out)
 
 
-def _documents(
-    s: Session,
-    out: dict[str, Figures],
-    q: Any,
-    by: str | None,
-    key: Any,
-    where: list,
-    received: Any,
-) -> None:
-    """Digitised and reused documents of the dossiers received in the period.
-
-    A dossier reuses a document when one of its documents was attached to an earlier
-    dossier (kept) or was taken from a registry; those that did both are counted once:
-    reusing = kept + registry − both, each part read from the dossiers that have documents
-    (few) rather than by testing every received dossier.
-    """
-
-    def run(stmt: Any) -> Any:
-        return s.execute(stmt.group_by(key) if by else stmt)
-
-    kept = reused_document()
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for k, docs, dossiers, reused, reusing in run(
-        q(
-            func.count(),
-            func.count(DossierDocument.dossier_id.distinct()),
-            count_if(kept),
-            func.count(func.distinct(case((kept, DossierDocument.dossier_id)))),
-        )
-        .join(DossierDocument, DossierDocument.dossier_id == Dossier.id)
-        .where(received, *where)
-    ):
-        f = out[str(k)]
-        f.documents, f.digitised_dossiers, f.reused_documents = (
-            int(docs),
-            int(dossiers),
-            int(reused),
-        )
-        counts[str(k)][0] = int(reusing)
-    is_doc = DossierReuse.kind == "document"
-    for k, docs, fields_, dossiers in run(
-        q(
-            count_if(is_doc),
-            count_if(DossierReuse.kind == "field"),
-            func.count(func.distinct(case((is_doc, DossierReuse.dossier_id)))),
-        )
-        .join(DossierReuse, DossierReuse.dossier_id == Dossier.id)
-        .where(received, *where)
-    ):
-        f = out[str(k)]
-        f.registry_documents, f.prefilled_fields = int(docs), int(fields_)
-        f.reused_documents += int(docs)
-        counts[str(k)][1] = int(dossiers)
-    for k, both in run(
-        q(func.count(DossierReuse.dossier_id.distinct()))
-        .join(DossierReuse, DossierReuse.dossier_id == Dossier.id)
-        .where(is_doc, kept_reuse_of(Dossier.id), received, *where)
-    ):
-        counts[str(k)][2] = int(both)
-    for k, (kept_n, registry_n, both_n) in counts.items():
-        out[k].reusing_dossiers = kept_n + registry_n - both_n
-
-
 def _in_process(
     s: Session,
     out: dict[str, Figures],
-    q: Any,
+    tz: tzinfo,
+    end: datetime,
     by: str | None,
-    key: Any,
-    where: list,
-    period: Period,
+    scope: Scope,
     now: datetime | None,
+    upto: datetime,
 ) -> None:
-    """Dossiers received before the period's end and neither settled nor finished before it.
+    """In process at ``end``: the events since it are the summary's days from the first
+    midnight at or after it up to the watermark, and live before and after those."""
+    first = summary.local_midnight(end, tz)
+    if first < end:
+        first = _midnight(first.date() + timedelta(days=1), tz)
+    held = (first, upto) if first < upto else None
+    live.in_process(s, out, by, scope_filter(scope), end, now, held)
+    if held and (now is None or end <= now):
+        summed.add_in_process(s, out, by, scope, first.date(), upto.astimezone(tz).date())
 
-    Counted as the dossiers open now (a partial index holds only those), minus those
-    received since the end, plus those closed since the end (result ready, or finished
-    without one). A result is never ready after the dossier finishes nor before it is
-    received, so this equals the definition exactly, and it reads only the rows since the
-    period's end instead of every dossier ever received.
-    """
-    end = period.end
-    terms = [(1, and_(Dossier.settled_at.is_(None), Dossier.finished_at.is_(None)))]
-    if now is None or end <= now:
-        terms += [
-            (-1, Dossier.received_at >= end),
-            (1, Dossier.settled_at >= end),
-            (1, and_(Dossier.settled_at.is_(None), Dossier.finished_at >= end)),
-        ]
-    for sign, condition in terms:
-        stmt = q(func.count()).where(condition, *where)
-        for row in s.execute(stmt.group_by(key) if by else stmt):
-            out[str(row[0])].in_process += sign * int(row[1] or 0)
+
+def _midnight(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
+def _add(figures: Figures, names: tuple[str, ...], values: Any) -> None:
+    """Add counted columns to the trend's figures (its own, not every figure they feed)."""
+    for name, value in zip(names, values, strict=True):
+        if name in TREND_NAMES:
+            setattr(figures, name, getattr(figures, name) + int(value or 0))
 
 
 def _bucket(column: Any, buckets: list[Period]) -> Any:

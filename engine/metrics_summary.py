@@ -1,34 +1,45 @@
-"""The dashboard's per-day summary of finished dossiers, and what keeps it exact.
+"""The dashboard's per-day summary of events, and what keeps it exact.
 
-A period's figures are the ``metrics_days`` rows of its days plus a live count of the
-dossiers the summary does not hold. The summary holds exactly the dossiers finished before
-the watermark (a local midnight, ``metrics_watermark.upto``): once a dossier is finished
-(returned, refused, withdrawn) the lifecycle never touches its receipt, result, finish,
-channel, agency or procedure again, so its contribution is fixed and is counted once, on the
-local day of each of its events (receipt, result, finish, and a rating on the day it was
-given). The live queries then add the dossiers still open or
-finished since the watermark, so ``summary + live`` is every dossier exactly once.
+A period's figures are the summary rows of its days plus a live count of the events the
+summary does not hold. The summary holds exactly the events *before the watermark* (a local
+midnight, ``metrics_watermark.upto``): receipts, results, finishes, supplementation
+requests, ratings, documents linked, registry reuses and fees raised, each filed under its
+key day and group (``engine.metrics_events``). ``advance`` moves the mark to today's
+midnight and adds the events of the days in between; the live counts read only the events
+since the mark, so what they scan is bounded by how often ``advance`` runs: a day's events
+(the scheduler runs it hourly, and a dashboard read that finds it stale runs it first).
 
-What may still change after a dossier is summarised — a rating, a document link, a registry
-reuse or a fee row written late, a correction of the dossier row itself — goes through the ORM, and
-the flush hook below takes the dossier's old contribution out before the flush and puts its
-new one back after it, in the same transaction. ``advance`` moves the watermark to today's
-local midnight (the scheduler runs it hourly; a read that finds it stale runs it too); it is
-idempotent: a second run for the same day finds nothing to add.
+Why an event before the mark does not change: the engine writes each event at its own
+moment (the step's ``now``), and a step of an open dossier only adds events — its result,
+its finish, a request are new events; a due date moved by a pause matters only to a result
+not yet ready. What can change an event already summarised is a correction: a row's
+moment, agency, procedure, channel, outcome or due date rewritten, a fee paid later, a
+document relinked, a row deleted or written with a moment before the mark. Those go
+through the ORM (steps write open dossiers with Core, ``engine.step_writes``, and never
+do that), and the flush hook below takes the touched dossiers' contribution out before the
+flush and puts their new one back after it, in the same transaction.
+
+"Dossiers sent back for supplementation in a period" counts a dossier once however many
+times it was sent back, so it is not a sum of days. Each request is counted as a *first*
+(the dossier's first request) or, when the dossier's previous request was on an earlier day,
+as a *repeat* in ``metrics_repeat_supplements`` with that day: a period's dossiers are its
+first requests plus its repeats whose previous request falls before the period (a dossier's
+earliest request inside the period is exactly one of those).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, event, func, inspect, literal, literal_column, or_, select
+from sqlalchemy import event, func, inspect, literal, select, true, union_all
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .metrics_sql import count_if, local_date, reused_document, settled_early, settled_late
+from .metrics_events import Keys, Window, families
+from .metrics_sql import local_date
 from .models import (
     Dossier,
     DossierDocument,
@@ -36,8 +47,10 @@ from .models import (
     FeePayment,
     MetricsDay,
     MetricsMonth,
+    MetricsRepeatSupplement,
     MetricsWatermark,
     Rating,
+    TaskRow,
 )
 
 if TYPE_CHECKING:
@@ -45,6 +58,9 @@ if TYPE_CHECKING:
 
 COUNTS = (
     "received",
+    "received_online",
+    "received_counter",
+    "received_post",
     "settled",
     "settled_early",
     "settled_late",
@@ -61,21 +77,15 @@ COUNTS = (
     "ratings",
     "rating_sum",
     "satisfied",
+    "finished_unsettled",
+    "supplement_requests",
+    "first_supplements",
 )
-KEY = ("day", "agency_code", "procedure_code", "channel")
-#: The dossier columns a summarised figure depends on.
-TRACKED = (
-    "received_at",
-    "channel",
-    "agency_code",
-    "procedure_code",
-    "settled_at",
-    "due_at",
-    "finished_at",
-    "outcome",
-)
-#: A rating at or above this score counts as satisfied (hài lòng); engine.metrics shows it.
-SATISFIED_SCORE = 4
+KEY = ("day", "agency_code", "procedure_code")
+#: The summary's layout: bumped when its columns or what it holds change, so that the next
+#: ``advance`` counts everything again (2: every event before the mark, channels as
+#: columns, supplementation).
+LAYOUT = 2
 _ROW = 1  # the watermark table's only row
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PENDING = "metrics_summary_pending"
@@ -86,152 +96,140 @@ def local_midnight(moment: datetime, tz: tzinfo) -> datetime:
 
 
 def watermark(s: Any) -> datetime | None:
-    """Dossiers finished before this moment are in the summary (None: nothing is)."""
+    """Events before this moment are in the summary (None: nothing is)."""
     upto = s.execute(select(MetricsWatermark.upto).where(MetricsWatermark.id == _ROW)).scalar()
     return upto
 
 
 def is_stale(engine: Engine, now: datetime | None = None) -> bool:
     with engine.db.read() as s:
-        upto = watermark(s)
+        row = s.execute(
+            select(MetricsWatermark.upto, MetricsWatermark.layout).where(
+                MetricsWatermark.id == _ROW
+            )
+        ).first()
     target = local_midnight(now or engine.clock.now(), engine.calendar.tz)
-    return upto is None or upto < target
+    return row is None or row.layout != LAYOUT or row.upto < target
 
 
 def advance(engine: Engine, now: datetime | None = None) -> dict[str, Any]:
-    """Summarise the dossiers finished before today's local midnight; idempotent."""
+    """Summarise the events before today's local midnight; idempotent."""
     tz = engine.calendar.tz
     target = local_midnight(now or engine.clock.now(), tz)
     with engine.db.write() as s:
         s.execute(
             _insert(s)(MetricsWatermark)
-            .values(id=_ROW, upto=_EPOCH, zone=str(tz))
+            .values(id=_ROW, upto=_EPOCH, zone=str(tz), layout=LAYOUT)
             .on_conflict_do_nothing()
         )
         row = s.execute(
             select(MetricsWatermark).where(MetricsWatermark.id == _ROW).with_for_update()
         ).scalar_one()
         before = row.upto
-        if row.zone != str(tz):  # the days were another zone's: count everything again
-            s.execute(MetricsDay.__table__.delete())
-            row.zone, before = str(tz), _EPOCH
+        if row.zone != str(tz) or row.layout != LAYOUT:  # another zone's days, or columns
+            for model in (MetricsDay, MetricsMonth, MetricsRepeatSupplement):
+                s.execute(model.__table__.delete())  # count everything again
+            row.zone, row.layout, before = str(tz), LAYOUT, _EPOCH
         if before >= target:
-            return {"upto": before.isoformat(), "dossiers": 0}
-        condition = and_(Dossier.finished_at >= before, Dossier.finished_at < target)
-        dossiers, _ = apply(s, tz, condition, +1, at=target)
+            return {"upto": before.isoformat(), "received": 0}
+        window = (None if before == _EPOCH else before, target)
+        apply(s, tz, [], window, +1, at=target)
+        received = s.execute(
+            select(func.count()).where(*_within(Dossier.received_at, window))
+        ).scalar()
         row.upto = target
-    return {"upto": target.isoformat(), "dossiers": dossiers}
+    return {"upto": target.isoformat(), "received": int(received or 0)}
 
 
-def apply(s: Any, tz: tzinfo, condition: Any, sign: int, *, at: datetime) -> tuple[int, int]:
-    """Add (``sign`` 1) or take out (−1) the contribution of the dossiers matching ``condition``.
+def _within(column: Any, window: Window) -> list[Any]:
+    lo, hi = window
+    return [c for c in (column >= lo if lo else None, column < hi if hi else None) if c is not None]
 
-    Each family of figures is one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` adding to the
-    day's row, so the database does the work (a first run over a million dossiers moves no
-    rows through Python). Returns how many dossiers were counted and the statements run.
+
+def apply(s: Any, tz: tzinfo, where: list[Any], window: Window, sign: int, *, at: datetime) -> None:
+    """Add (``sign`` 1) or take out (−1) the events in ``window`` of the dossiers ``where``.
+
+    All families go into one ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per table, so the
+    database does the work (a first run over a million dossiers moves no rows through
+    Python) and each summary row gets one new version, not one per family.
     """
     dialect = s.get_bind().dialect.name if isinstance(s, Session) else s.dialect.name
     make = pg_insert if dialect == "postgresql" else sqlite_insert
-
-    def upsert(column: Any, values: dict[str, Any], *joins: Any) -> None:
-        for model in (MetricsDay, MetricsMonth):
-            upsert_into(model, column, values, *joins)
-
-    def upsert_into(model: Any, column: Any, values: dict[str, Any], *joins: Any) -> None:
+    for model in (MetricsDay, MetricsMonth):
         table = model.__table__
-        day = local_date(column, dialect, tz, at)
-        if model is MetricsMonth:
-            day = local_month(column, dialect, tz, at)
-        key = (day, Dossier.agency_code, Dossier.procedure_code, Dossier.channel)
-        out = [(func.coalesce(values[c], 0) * sign) if c in values else literal(0) for c in COUNTS]
-        stmt = select(*key, *out).select_from(Dossier)
-        for target, on in joins:
-            stmt = stmt.join(target, on) if target is not None else stmt.outerjoin(*on)
-        stmt = stmt.where(condition, column.is_not(None)).group_by(*key)
+        day = local_date if model is MetricsDay else local_month
+
+        def key(moment: Any, day: Any = day) -> list[Any]:
+            return [day(moment, dialect, tz, at), Dossier.agency_code, Dossier.procedure_code]
+
+        keys = Keys(key)
+        rows = []
+        for f in families(keys, window, where, dialect=dialect, tz=tz, at=at):
+            sub = f.statement.subquery()
+            values = [sub.c[c] if c in f.names else literal(0) for c in COUNTS]
+            rows.append(
+                select(
+                    *(sub.c[f"k{i}"] for i in range(len(KEY))),
+                    *(v.label(c) for v, c in zip(values, COUNTS, strict=True)),
+                )
+            )
+        every = union_all(*rows).subquery()
+        ks = [every.c[f"k{i}"] for i in range(len(KEY))]
+        sums = [(func.sum(every.c[c]) * sign).label(c) for c in COUNTS]
+        stmt = select(*ks, *sums).where(true()).group_by(*ks)  # WHERE: SQLite's upsert syntax
         insert = make(table).from_select(list(KEY + COUNTS), stmt)
         s.execute(
             insert.on_conflict_do_update(
                 index_elements=list(KEY),
-                set_={c: table.c[c] + insert.excluded[c] for c in values},
+                set_={c: table.c[c] + insert.excluded[c] for c in COUNTS},
             )
         )
+    _upsert_repeats(s, make, dialect, tz, at, where, window, sign)
 
-    def of(model: Any) -> Any:
-        return Dossier.id == model.dossier_id
 
-    kept = reused_document()
-    docs = (
-        select(DossierDocument.dossier_id.label("id"), func.count().label("n"))
-        .add_columns(count_if(kept).label("kept"))
-        .join(Dossier, of(DossierDocument))
-        .where(condition)
-        .group_by(DossierDocument.dossier_id)
-        .subquery()
+def _upsert_repeats(
+    s: Any,
+    make: Any,
+    dialect: str,
+    tz: tzinfo,
+    at: datetime,
+    where: list[Any],
+    window: Window,
+    sign: int,
+) -> None:
+    """Add the requests in ``window`` whose dossier's previous one was on an earlier day."""
+    previous = func.lag(TaskRow.completed_at).over(
+        partition_by=TaskRow.dossier_id, order_by=(TaskRow.completed_at, TaskRow.id)
     )
-    reuse = (
+    sup = (
         select(
-            DossierReuse.dossier_id.label("id"),
-            count_if(DossierReuse.kind == "document").label("registry"),
-            count_if(DossierReuse.kind == "field").label("fields"),
+            TaskRow.dossier_id.label("id"),
+            TaskRow.completed_at.label("at"),
+            previous.label("previous"),
         )
-        .join(Dossier, of(DossierReuse))
-        .where(condition)
-        .group_by(DossierReuse.dossier_id)
+        .join(Dossier, Dossier.id == TaskRow.dossier_id)
+        .where(TaskRow.action == "supplement", TaskRow.completed_at.is_not(None), *where)
         .subquery()
     )
-    paid = and_(FeePayment.state == "paid", FeePayment.channel == "online")
-    fees = (
-        select(FeePayment.dossier_id.label("id"), func.count().label("n"))
-        .add_columns(count_if(paid).label("paid"))
-        .join(Dossier, of(FeePayment))
-        .where(FeePayment.amount > 0, condition)
-        .group_by(FeePayment.dossier_id)
-        .subquery()
+    table = MetricsRepeatSupplement.__table__
+    day = local_date(sup.c.at, dialect, tz, at)
+    previous_day = local_date(sup.c.previous, dialect, tz, at)
+    key = (day, previous_day, Dossier.agency_code, Dossier.procedure_code)
+    stmt = (
+        select(*key, func.count() * sign)
+        .select_from(Dossier)
+        .join(sup, sup.c.id == Dossier.id)
+        .where(*_within(sup.c.at, window), sup.c.previous.is_not(None), previous_day < day)
+        .group_by(*key)
     )
-    reusing = or_(func.coalesce(docs.c.kept, 0) > 0, func.coalesce(reuse.c.registry, 0) > 0)
-    upsert(
-        Dossier.received_at,
-        {
-            "received": func.count(),
-            "documents": func.sum(docs.c.n),
-            "digitised_dossiers": func.count(docs.c.id),
-            "kept_documents": func.sum(docs.c.kept),
-            "registry_documents": func.sum(reuse.c.registry),
-            "prefilled_fields": func.sum(reuse.c.fields),
-            "reusing_dossiers": count_if(reusing),
-            "fee_dossiers": func.sum(fees.c.n),
-            "paid_online": func.sum(fees.c.paid),
-        },
-        (None, (docs, docs.c.id == Dossier.id)),
-        (None, (reuse, reuse.c.id == Dossier.id)),
-        (None, (fees, fees.c.id == Dossier.id)),
+    columns = ["day", "previous_day", "agency_code", "procedure_code"]
+    insert = make(table).from_select([*columns, "requests"], stmt)
+    s.execute(
+        insert.on_conflict_do_update(
+            index_elements=columns,
+            set_={"requests": table.c.requests + insert.excluded.requests},
+        )
     )
-    upsert(
-        Dossier.settled_at,
-        {
-            "settled": func.count(),
-            "settled_early": count_if(settled_early(dialect, tz, at)),
-            "settled_late": count_if(settled_late()),
-        },
-    )
-    upsert(
-        Dossier.finished_at,
-        {
-            "refused": count_if(Dossier.outcome == "refused"),
-            "withdrawn": count_if(Dossier.outcome == "withdrawn"),
-        },
-    )
-    upsert(
-        Rating.rated_at,
-        {
-            "ratings": func.count(),
-            "rating_sum": func.sum(Rating.score),
-            "satisfied": count_if(Rating.score >= SATISFIED_SCORE),
-        },
-        (Rating, of(Rating)),
-    )
-    dossiers = s.execute(select(func.count()).select_from(Dossier).where(condition)).scalar()
-    return sign * int(dossiers or 0), 4
 
 
 def _insert(s: Any) -> Any:
@@ -248,96 +246,104 @@ def local_month(column: Any, dialect: str, tz: tzinfo, at: datetime) -> Any:
     return func.date(column, f"{seconds:+d} seconds", "start of month")
 
 
-def sources(days: tuple[date, date], months_ok: bool = True) -> list[tuple[Any, Any]]:
-    """Which summary rows make up the days ``[first, last)``: (table, condition) pairs.
+# --- the flush hook: corrections of summarised events ----------------------------------------
 
-    The whole months inside come from ``metrics_months``, the days before and after them
-    from ``metrics_days``.
-    """
-    a, b = days
-    m1 = a if a.day == 1 else _next_month(a)
-    mk = b.replace(day=1)
-    if not months_ok or m1 >= mk:
-        return [(MetricsDay, and_(MetricsDay.day >= a, MetricsDay.day < b))]
-    d = MetricsDay
-    edges = or_(and_(d.day >= a, d.day < m1), and_(d.day >= mk, d.day < b))
-    return [(MetricsMonth, and_(MetricsMonth.day >= m1, MetricsMonth.day < mk)), (d, edges)]
-
-
-def _next_month(d: date) -> date:
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
-
-
-def summary_sums(days: tuple[date, date], where: Any, key: Any) -> list[Any]:
-    """The summary's sums over ``days``, per ``key(model)`` (None: one total), as statements.
-
-    ``where(model)`` gives the scope's conditions on a summary table.
-    """
-    out = []
-    for m, condition in sources(days):
-
-        def channel(name: str, m: Any = m) -> Any:
-            return func.coalesce(func.sum(case((m.channel == name, m.received), else_=0)), 0)
-
-        k = key(m)
-        stmt = select(
-            k if k is not None else literal_column("'*'"),
-            func.sum(m.received),
-            channel("online"),
-            channel("counter"),
-            channel("post"),
-            *(func.sum(getattr(m, c)) for c in COUNTS[1:]),
-        ).where(condition, *where(m))
-        out.append(stmt.group_by(k) if k is not None else stmt)
-    return out
+#: The dossier columns that file all its events (a change re-files every one of them).
+KEYS = ("received_at", "agency_code", "procedure_code", "channel")
+#: Each dated column of a dossier, and the columns its own event's figures depend on.
+DEPENDS = {
+    "settled_at": ("settled_at", "due_at"),
+    "finished_at": ("finished_at", "outcome", "settled_at"),
+}
+TRACKED = (*KEYS, "settled_at", "due_at", "finished_at", "outcome")
+#: Each row type's own moment: an event before the watermark is summarised.
+MOMENT = {
+    DossierDocument: "attached_at",
+    DossierReuse: "recorded_at",
+    FeePayment: "created_at",
+    Rating: "rated_at",
+    TaskRow: "completed_at",
+}
 
 
-def day_span(start: datetime, end: datetime, tz: tzinfo) -> tuple[date, date] | None:
-    """The local days ``[start, end)`` covers, or None when it does not fall on midnights."""
-    a, b = start.astimezone(tz), end.astimezone(tz)
-    if a.time() != time(0) or b.time() != time(0):
-        return None
-    if local_midnight(a, tz) != a or local_midnight(b, tz) != b:
-        return None
-    return a.date(), b.date()
+def _values(obj: Any, name: str, dirty: bool) -> list[Any]:
+    """The attribute's value now and, for a changed row, before the change."""
+    values = [getattr(obj, name)]
+    if dirty:
+        values += list(inspect(obj).attrs[name].history.deleted)
+    return [v for v in values if v is not None]
 
 
-# --- the flush hook: late changes to summarised dossiers ------------------------------------
+def _changed(obj: Any, names: tuple[str, ...]) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[n].history.has_changes() for n in names)
 
 
-def _touched(session: Session) -> tuple[set[int], set[int]]:
-    """Dossiers whose summarised figures this flush may change, and documents relinked."""
+def _candidates(session: Session) -> list[tuple[Any, str]]:
+    """The objects of this flush that may touch summarised events, with how (no SQL yet)."""
+    out: list[tuple[Any, str]] = []
+    for obj in session.dirty:
+        if isinstance(obj, Dossier):
+            if obj.id is not None and _changed(obj, TRACKED):
+                out.append((obj, "dirty"))
+        elif type(obj) in MOMENT and session.is_modified(obj):
+            out.append((obj, "dirty"))
+    for obj in session.deleted:
+        if isinstance(obj, Dossier) or type(obj) in MOMENT:
+            out.append((obj, "deleted"))
+    for obj in session.new:
+        if isinstance(obj, Dossier) or type(obj) in MOMENT:
+            out.append((obj, "new"))
+    return [
+        (o, how)
+        for o, how in out
+        if not isinstance(o, TaskRow) or "supplement" in _values(o, "action", how == "dirty")
+    ]
+
+
+def _touched(candidates: list[tuple[Any, str]], upto: datetime) -> tuple[set[int], set[int], list]:
+    """Dossiers whose summarised events may change, documents relinked, new dossiers."""
     ids: set[int] = set()
     documents: set[int] = set()
-    for obj in session.dirty:
-        if isinstance(obj, Dossier) and obj.id is not None:
-            attrs = inspect(obj).attrs
-            if any(attrs[name].history.has_changes() for name in TRACKED):
+    new: list[Dossier] = []
+
+    def summarised(obj: Any, name: str, dirty: bool) -> bool:
+        return any(v < upto for v in _values(obj, name, dirty))
+
+    for obj, how in candidates:
+        dirty = how == "dirty"
+        if isinstance(obj, Dossier):
+            if how == "new":
+                if any(summarised(obj, n, False) for n in ("received_at", *DEPENDS)):
+                    new.append(obj)
+            elif how == "deleted" or _changed(obj, KEYS):
                 ids.add(obj.id)
-    for obj in session.deleted:
-        if isinstance(obj, Dossier) and obj.id is not None:
-            ids.add(obj.id)
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, DossierDocument | DossierReuse | FeePayment | Rating):
-            if obj.dossier_id is not None:
-                ids.add(obj.dossier_id)
-            if isinstance(obj, DossierDocument) and obj.document_id is not None:
-                documents.add(obj.document_id)
-    return ids, documents
+            elif any(
+                _changed(obj, names) and summarised(obj, column, True)
+                for column, names in DEPENDS.items()
+            ):
+                ids.add(obj.id)
+            continue
+        if not summarised(obj, MOMENT[type(obj)], dirty):
+            continue
+        ids.update(_values(obj, "dossier_id", dirty))
+        if isinstance(obj, DossierDocument):  # the reuse of later links to the same document
+            documents.update(_values(obj, "document_id", dirty))
+    return ids, documents, new
 
 
 @event.listens_for(Session, "before_flush")
 def _take_out(session: Session, _ctx: Any, _instances: Any) -> None:
-    ids, documents = _touched(session)
-    new = [o for o in session.new if isinstance(o, Dossier) and o.finished_at is not None]
-    if not ids and not new:
+    candidates = _candidates(session)
+    if not candidates:
         return
     conn = session.connection()
     mark = conn.execute(select(MetricsWatermark).where(MetricsWatermark.id == _ROW)).first()
     if mark is None:
         return
-    upto = mark.upto
-    if documents:  # a relinked document changes the reuse of the dossiers sharing it
+    upto, tz = mark.upto, ZoneInfo(mark.zone)
+    ids, documents, new = _touched(candidates, upto)
+    if documents:
         ids |= set(
             conn.execute(
                 select(DossierDocument.dossier_id).where(
@@ -345,19 +351,10 @@ def _take_out(session: Session, _ctx: Any, _instances: Any) -> None:
                 )
             ).scalars()
         )
-    covered = (
-        set(
-            conn.execute(
-                select(Dossier.id).where(Dossier.id.in_(sorted(ids)), Dossier.finished_at < upto)
-            ).scalars()
-        )
-        if ids
-        else set()
-    )
-    tz = ZoneInfo(mark.zone)
-    if covered:
-        apply(conn, tz, Dossier.id.in_(sorted(covered)), -1, at=upto)
-    session.info[_PENDING] = (covered, new, upto, tz)
+    if ids:
+        apply(conn, tz, [Dossier.id.in_(sorted(ids))], (None, upto), -1, at=upto)
+    if ids or new:
+        session.info[_PENDING] = (ids, new, upto, tz)
 
 
 @event.listens_for(Session, "after_flush")
@@ -365,8 +362,7 @@ def _put_back(session: Session, _ctx: Any) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is None:
         return
-    covered, new, upto, tz = pending
-    ids = covered | {o.id for o in new if o.id is not None}
+    ids, new, upto, tz = pending
+    ids = ids | {o.id for o in new if o.id is not None}
     if ids:
-        condition = and_(Dossier.id.in_(sorted(ids)), Dossier.finished_at < upto)
-        apply(session.connection(), tz, condition, +1, at=upto)
+        apply(session.connection(), tz, [Dossier.id.in_(sorted(ids))], (None, upto), +1, at=upto)

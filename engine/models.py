@@ -264,7 +264,8 @@ class DossierDocument(Base):
     )
     kind: Mapped[str] = mapped_column(String(80), primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
-    attached_at: Mapped[datetime]
+    # indexed for the dashboard: the links made since its summary's watermark are live
+    attached_at: Mapped[datetime] = mapped_column(index=True)
     attached_by: Mapped[str] = mapped_column(String(80))
 
 
@@ -358,8 +359,10 @@ class _MetricsCounts:
     day: Mapped[date] = mapped_column(primary_key=True)  # the month's first day in months
     agency_code: Mapped[str] = mapped_column(String(40), primary_key=True)
     procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
-    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
     received: Mapped[int] = mapped_column(Integer, default=0)
+    received_online: Mapped[int] = mapped_column(Integer, default=0)  # of which by channel
+    received_counter: Mapped[int] = mapped_column(Integer, default=0)
+    received_post: Mapped[int] = mapped_column(Integer, default=0)
     settled: Mapped[int] = mapped_column(Integer, default=0)
     settled_early: Mapped[int] = mapped_column(Integer, default=0)
     settled_late: Mapped[int] = mapped_column(Integer, default=0)
@@ -376,6 +379,10 @@ class _MetricsCounts:
     ratings: Mapped[int] = mapped_column(Integer, default=0)  # on the day of the rating
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    finished_unsettled: Mapped[int] = mapped_column(Integer, default=0)  # no result: "in process"
+    # on the local day the step was completed with the action `supplement`
+    supplement_requests: Mapped[int] = mapped_column(Integer, default=0)
+    first_supplements: Mapped[int] = mapped_column(Integer, default=0)  # the dossier's first
 
 
 class MetricsDay(_MetricsCounts, Base):
@@ -402,6 +409,25 @@ class MetricsWatermark(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     upto: Mapped[datetime]
     zone: Mapped[str] = mapped_column(String(64))  # the zone the days are local to
+    # the summary's layout (metrics_summary.LAYOUT): another one is rebuilt by the next advance
+    layout: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MetricsRepeatSupplement(Base):
+    """Supplement requests on ``day`` whose dossier's previous one was on an earlier day.
+
+    "Dossiers sent back for supplementation in a period" is a distinct count, so it does not
+    add up over days; it is the first requests in the period plus these repeats whose
+    previous request falls before the period (``engine.metrics_summary``). Few rows: only
+    dossiers sent back more than once, on different days.
+    """
+
+    __tablename__ = "metrics_repeat_supplements"
+    day: Mapped[date] = mapped_column(primary_key=True)
+    previous_day: Mapped[date] = mapped_column(primary_key=True)
+    agency_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SavedFilter(Base):
@@ -597,7 +623,8 @@ class FeePayment(Base):
     pay_url: Mapped[str | None] = mapped_column(Text)
     transaction_id: Mapped[str | None] = mapped_column(String(80))
     duplicate_payments: Mapped[int] = mapped_column(Integer, default=0)  # paid twice: refund
-    created_at: Mapped[datetime]
+    # indexed for the dashboard: the fees raised since its summary's watermark are live
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
 

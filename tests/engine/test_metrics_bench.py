@@ -32,6 +32,7 @@ def test_dashboard_bench_runs_small() -> None:
     result = json.loads(done.stdout)
     assert result["rows"]["dossiers"] == 3060
     assert result["consistent_with_sql"] is True
+    assert result["summary_equals_live"] is True
     for key in ("page_month_s", "page_year_s", "build_month_s", "daily_report_s"):
         assert result[key]["warm_median"] > 0
     assert result["daily_report_rows"]["late"] > 0
