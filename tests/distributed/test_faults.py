@@ -14,7 +14,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bpmn.service_models import Call, service_model
 from engine.celery_app import deliver_messages, late_report, run_service_job, tick
 from engine.clock import SystemClock
 from engine.codes import VN_TZ
@@ -22,6 +21,7 @@ from engine.models import AuditEvent, Dossier, Message, ServiceJob, Timer
 from tests.distributed.conftest import Cluster, wait_for
 from tests.engine.conftest import BY_ROLE, FORM_DATA, KET_HON, setup_engine
 from tests.engine.test_messages import PAIR
+from tests.service_models import Call, service_model
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.slow]
 

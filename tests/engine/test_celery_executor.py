@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bpmn.service_models import Call, service_model
 from engine.clock import ManualClock
 from engine.executor import CeleryExecutor, make_executor
 from engine.runtime import Engine
 from engine.settings import load
+from tests.service_models import Call, service_model
 
 
 def test_default_settings_pick_celery_in_eager_mode() -> None:

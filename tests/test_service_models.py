@@ -1,4 +1,4 @@
-"""Service-call models (the load benchmark's flow, the executor and fault tests): they deploy
+"""Service-call models (the executor and fault tests' fixtures): they deploy
 and run as built, the calls in series one after another, in parallel all before the join."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bpmn.service_models import Call, service_model
 from engine.clock import ManualClock
 from engine.errors import AdapterError
 from engine.model_parser import parse_model
 from engine.runtime import Engine
 from engine.settings import load
+from tests.service_models import Call, service_model
 
 CALLS = [Call("lookup", "Tra cứu công dân", "fake.lookup"), Call("record", "Ghi", "fake.write")]
 

@@ -1,4 +1,4 @@
-"""Models made of service calls only: the load benchmark's liên thông flow and the executor tests.
+"""Models made of service calls only, for the executor, layout and distributed fault tests.
 
 Each call is a service task in the system lane with one parameter, ``code`` (the dossier's
 code, which a fake registry needs to answer and to honour idempotency keys); its answer lands
