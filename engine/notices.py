@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from SpiffWorkflow.util.task import TaskState
-
 from .jsonutil import jsonable
 
 if TYPE_CHECKING:
@@ -23,7 +21,6 @@ RECORDED_KEY = "lt_recorded_notices"
 REQUIRED = ("id", "title", "what_happened", "what_to_do")
 _NOT_DETAIL = frozenset({"id", "at", "actor", "action", "dossier_id", "task_id", "from_state",
                          "to_state", "notice", "step"})  # fmt: skip
-_DONE = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
 def record_notices(ctx: StepContext) -> list[str]:
@@ -31,7 +28,7 @@ def record_notices(ctx: StepContext) -> list[str]:
     wf = ctx.workflow
     recorded = list(wf.data.get(RECORDED_KEY) or [])
     new: list[str] = []
-    for task in wf.get_tasks(state=_DONE):
+    for task in ctx.live_tasks().seen:  # COMPLETED, READY, WAITING or STARTED
         notice = task.data.get(DATA_KEY)
         if not _valid(notice) or str(notice["id"]) in recorded:
             continue

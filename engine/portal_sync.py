@@ -29,7 +29,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: The step whose completion gives the citizen a new appointment date (form 04).
 APOLOGY_STEP = "apology_letter"
 PORTAL_OPERATION = "portal.push_status"
-_DONE = TaskState.COMPLETED | TaskState.READY
 
 
 def on_step(ctx: StepContext) -> None:
@@ -83,7 +82,7 @@ def _appointment(ctx: StepContext) -> datetime | None:
 
 def _latest(ctx: StepContext, key: str) -> Any:
     best, when = None, -1.0
-    for task in ctx.workflow.get_tasks(state=_DONE):
+    for task in ctx.live_tasks().finished_or_ready():
         if key in task.data and task.last_state_change >= when:
             best, when = task.data[key], task.last_state_change
     return best

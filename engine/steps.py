@@ -18,6 +18,7 @@ from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound
+from .live_tasks import LiveTasks, walk
 from .messages import sync_messages, waiting_messages
 from .models import Dossier, Procedure, ProcessVersion, TaskRow, User, WorkflowState
 from .specs import LoadedModel
@@ -56,6 +57,8 @@ class StepContext:
     #: Everything the step writes besides ORM objects of other modules, written as it ends.
     writes: StepWrites = field(init=False)
     _open_rows: dict[str, TaskRow] | None = None
+    #: The task tree's last walk (``advance`` takes it once the workflow has settled).
+    live: LiveTasks | None = None
 
     def __post_init__(self) -> None:
         self.writes = StepWrites(self.dossier.id, self.now)
@@ -153,13 +156,24 @@ class StepContext:
         )
 
     def advance(self) -> None:
-        """Run engine steps until only people, service jobs or timers can move the dossier."""
+        """Run engine steps until only people, service jobs or timers can move the dossier.
+
+        The walk that finds the workflow settled is kept for the rest of the step
+        (``live_tasks``): nothing after this changes a task's state.
+        """
         wf = self.workflow
         for _ in range(MAX_ADVANCE_ROUNDS):
             wf.do_engine_steps()
-            if not any(not t.task_spec.manual for t in wf.get_tasks(state=_READY)):
+            self.live = walk(wf)
+            if not any(not t.task_spec.manual for t in self.live.ready):
                 return
         raise RuntimeError("workflow did not settle (engine-step loop without a wait state)")
+
+    def live_tasks(self) -> LiveTasks:
+        """The settled workflow's tasks by state, from one walk of its tree."""
+        if self.live is None:
+            self.live = walk(self.workflow)
+        return self.live
 
 
 def run_step(

@@ -31,15 +31,11 @@ class SyncResult:
     open_rows: list[TaskRow] = field(default_factory=list)
 
 
-def live_manual_tasks(workflow: Any) -> list[Any]:
-    return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
-
-
 def sync(ctx: StepContext) -> SyncResult:
     result = SyncResult()
     dossier, model = ctx.dossier, ctx.model
     open_rows = {k: r for k, r in ctx.open_rows().items() if r.state == "open"}
-    ready = {str(t.id): t for t in live_manual_tasks(ctx.workflow)}
+    ready = {str(t.id): t for t in ctx.live_tasks().ready if t.task_spec.manual}
     for task_id, row in open_rows.items():
         if task_id not in ready:
             row.state = "cancelled"
@@ -103,10 +99,15 @@ def _job_for(ctx: StepContext, task: Any, element: Any) -> ServiceJob:
     return job
 
 
-def waiting_timers(workflow: Any) -> dict[str, datetime]:
-    """The BPMN timers a workflow waits on: task id → due moment."""
+def waiting_timers(workflow: Any, waiting: list[Any] | None = None) -> dict[str, datetime]:
+    """The BPMN timers a workflow waits on: task id → due moment.
+
+    ``waiting`` is the workflow's WAITING tasks when a walk already found them.
+    """
     out: dict[str, datetime] = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    if waiting is None:
+        waiting = workflow.get_tasks(state=TaskState.WAITING)
+    for task in waiting:
         definition = getattr(task.task_spec, "event_definition", None)
         if not isinstance(definition, TimerEventDefinition):
             continue
@@ -124,7 +125,7 @@ def _sync_bpmn_timers(ctx: StepContext) -> None:
     When that is unknown (``bpmn_timers_before`` is None: a timer was fired in this step),
     every unfired BPMN row of the dossier is rewritten.
     """
-    after = waiting_timers(ctx.workflow)
+    after = waiting_timers(ctx.workflow, ctx.live_tasks().waiting)
     before = ctx.bpmn_timers_before
     if before is None:
         ctx.session.connection().execute(

@@ -21,7 +21,6 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
 
 from .calendar import MAX_AMOUNT
 
@@ -104,7 +103,7 @@ def start_working_timers(ctx: StepContext) -> int:
     if not any(getattr(e, "timer_unit", None) for e in elements.values()):
         return 0
     started = 0
-    for task in ctx.workflow.get_tasks(state=TaskState.WAITING):
+    for task in ctx.live_tasks().waiting:
         spec = task.task_spec
         if not isinstance(getattr(spec, "event_definition", None), DurationTimerEventDefinition):
             continue
