@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, func, select, update
 
 from . import audit, metrics_summary  # noqa: F401  (the summary's flush hook)
 from .accounts import Accounts
@@ -54,6 +54,7 @@ from .script_engine import LienThongScriptEngine
 from .service_jobs import ServiceJobs
 from .settings import Settings, load
 from .specs import ModelCache, elements_to_json, lanes_to_json, spec_blob_for
+from .step_writes import insert_new
 from .steps import StepContext, finish_step, run_step
 from .task_actions import TaskActions
 from .ticks import Ticks
@@ -275,9 +276,12 @@ class Engine(
         data = dict(data or {})
         with self.db.write() as s:
             found = s.execute(
-                select(Procedure, ProcessVersion.content_hash, ProcessVersion.process_id)
-                .outerjoin(ProcessVersion, ProcessVersion.id == Procedure.current_version_id)
-                .where(Procedure.code == procedure_code)
+                _SUBMIT_LOOKUP,
+                {
+                    "procedure": procedure_code,
+                    "agency": agency_code,
+                    "default_agency": self.settings.default_agency,
+                },
             ).first()
             proc = found[0] if found is not None else None
             if proc is None or proc.current_version_id is None:
@@ -285,7 +289,7 @@ class Engine(
             if proc.mode == "info":
                 raise InvalidInput(f"procedure {procedure_code} is information-only")
             agency = agency_code or proc.agency_code or self.settings.default_agency
-            if s.get(Agency, agency) is None:
+            if found.agency_known is None:
                 raise InvalidInput(f"unknown agency {agency}", {"agency_code": ["unknown"]})
             model = self.models.get_by_key(s, proc.current_version_id, found[1], found[2])
             due = None
@@ -310,8 +314,7 @@ class Engine(
                 step_count=0,
                 created_by=actor,
             )
-            s.add(dossier)
-            s.flush()
+            insert_new(s, dossier)
             from SpiffWorkflow.bpmn import BpmnWorkflow
 
             workflow = BpmnWorkflow(
@@ -447,3 +450,24 @@ class Engine(
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 _READY = TaskState.READY
+
+
+def _agency_of_submission() -> Any:
+    """The agency ``submit`` picks: the one given, else the procedure's, else the default."""
+    given = func.nullif(bindparam("agency", type_=String), "")
+    own = func.nullif(Procedure.agency_code, "")
+    return func.coalesce(given, own, bindparam("default_agency", type_=String))
+
+
+#: The procedure, its model version's key, and whether the submission's agency exists: one read.
+_SUBMIT_LOOKUP = (
+    select(
+        Procedure,
+        ProcessVersion.content_hash,
+        ProcessVersion.process_id,
+        Agency.code.label("agency_known"),
+    )
+    .outerjoin(ProcessVersion, ProcessVersion.id == Procedure.current_version_id)
+    .outerjoin(Agency, Agency.code == _agency_of_submission())
+    .where(Procedure.code == bindparam("procedure"))
+)

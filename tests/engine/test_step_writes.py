@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from engine.models import Dossier, Notification, PortalOutbox, TaskRow, Timer
-from engine.step_writes import NOTIFICATIONS, OUTBOX, TAKEN, StepWrites
-from tests.engine.conftest import HAPPY, START, TEST_PROC, VN, Officers
+from engine.models import Dossier, Notification, PortalOutbox, Procedure, TaskRow, Timer
+from engine.step_writes import NOTIFICATIONS, OUTBOX, TAKEN, StepWrites, insert_new
+from tests.engine.conftest import AGENCY, HAPPY, START, TEST_PROC, VN, Officers
 
 
 def test_rows_taken_from_the_orm_are_mapped_by_column_name() -> None:
@@ -125,3 +125,18 @@ def test_a_finished_dossier_is_left_to_the_orm(engine, officers: Officers) -> No
         assert writes.updates == {}
         assert dossier in s.dirty and task in s.dirty  # the flush (and its hooks) writes them
     assert engine.dossier(d.code).late
+
+
+def test_a_new_row_inserted_with_core_is_in_the_session_as_the_database_has_it(engine) -> None:
+    with engine.db.write() as s:
+        version = s.get(Procedure, TEST_PROC).current_version_id
+        d = Dossier(code="X-1", procedure_code=TEST_PROC, version_id=version, agency_code=AGENCY)
+        d.status, d.channel, d.received_at, d.created_by = "received", "counter", START, "mc"
+        insert_new(s, d)
+        assert d.id is not None and d in s and not s.new and not s.dirty
+        assert (d.applicant, d.paused_seconds, d.late, d.lock_version) == ({}, 0.0, False, 0)
+        d.status = "in_process"  # tracked like a loaded row
+        assert d in s.dirty
+    with engine.db.read() as s:
+        row = s.get(Dossier, d.id)
+        assert (row.code, row.status, row.applicant, row.late) == ("X-1", "in_process", {}, False)
