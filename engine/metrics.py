@@ -202,7 +202,7 @@ def trend(
         if days:
             ends = [b.end.astimezone(tz).date() for b in buckets]
             by_month = all(e.day == 1 for e in ends)  # a month's row falls in one bucket
-            for m, condition in summed.sources(days, by_month):
+            for m, condition in summed.sources(s, days, by_month):
                 day = case(*((m.day < e, i) for i, e in enumerate(ends)), else_=len(ends) - 1)
                 sums = [summed.column_sum(m, name) for name in TREND_NAMES]
                 stmt = select(day, *sums).where(condition, *summed.summary_scope(scope, m))

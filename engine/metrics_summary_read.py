@@ -55,20 +55,29 @@ def after_days(period: Period, days: tuple[date, date], tz: tzinfo) -> Period | 
     return Period(last, period.end) if period.end > last else None
 
 
-def sources(days: tuple[date, date], months_ok: bool = True) -> list[tuple[Any, Any]]:
+def sources(s: Session, days: tuple[date, date], months_ok: bool = True) -> list[tuple[Any, Any]]:
     """Which summary rows make up the days ``[first, last)``: (table, condition) pairs.
 
     The whole months inside come from ``metrics_months``, the days before and after them
-    from ``metrics_days``.
+    from ``metrics_days``. A month the days end in counts as whole when the summary has
+    nothing after them in it: the current month, up to today, is then one row per group
+    (the summary holds nothing after its watermark but a correction's rare row).
     """
     a, b = days
     m1 = a if a.day == 1 else _next_month(a)
     mk = b.replace(day=1)
+    if months_ok and m1 <= mk < b and _nothing_in(s, b, _next_month(mk)):
+        mk = _next_month(mk)
     if not months_ok or m1 >= mk:
         return [(MetricsDay, and_(MetricsDay.day >= a, MetricsDay.day < b))]
     d = MetricsDay
     edges = or_(and_(d.day >= a, d.day < m1), and_(d.day >= mk, d.day < b))
     return [(MetricsMonth, and_(MetricsMonth.day >= m1, MetricsMonth.day < mk)), (d, edges)]
+
+
+def _nothing_in(s: Session, first: date, end: date) -> bool:
+    day = MetricsDay.day
+    return s.execute(select(day).where(day >= first, day < end).limit(1)).first() is None
 
 
 def _next_month(d: date) -> date:
@@ -100,7 +109,7 @@ def add_summary(
     """Add the summarised dossiers' figures of ``days`` to the live ones in ``out``."""
     names = [name for name in READ if COLUMNS[name][0] in parts]
     if names:
-        for m, condition in sources(days):
+        for m, condition in sources(s, days):
             columns = [column_sum(m, name) for name in names]
             for k, *values in _grouped(s, m, by, columns, condition, *summary_scope(scope, m)):
                 f = out[k]
@@ -137,7 +146,7 @@ def add_in_process(
     """
     if end >= upto:
         return
-    for m, condition in sources((end, _next_month(upto))):
+    for m, condition in sources(s, (end, _next_month(upto))):
         closed = func.sum(m.settled + m.finished_unsettled - m.received)
         for k, n in _grouped(s, m, by, [closed], condition, *summary_scope(scope, m)):
             out[k].in_process += int(n or 0)

@@ -80,6 +80,9 @@ def periods() -> list[Period]:
         Period.named("day", date(2026, 11, 19), VN),
         Period.between(date(2026, 11, 18), date(2026, 11, 25), VN),
         Period.between(date(2026, 10, 20), date(2026, 11, 30), VN),  # days + a whole month
+        # the month so far: its month row while nothing is summarised after it, else days
+        Period.between(date(2026, 11, 1), date(2026, 11, 26), VN),
+        Period.between(date(2026, 11, 1), date(2026, 11, 19), VN),
         # not on midnights: counted live only, and still the same figures
         Period(datetime(2026, 11, 25, 9, 0, tzinfo=VN), datetime(2026, 11, 26, 12, tzinfo=VN)),
     ]
