@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, Table, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, Table, and_, bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from .errors import Conflict, NotFound
 from .live_tasks import LiveTasks, walk
 from .messages import sync_messages, waiting_messages
-from .models import Dossier, Procedure, ProcessVersion, TaskRow, User, WorkflowState
+from .models import Dossier, Procedure, ProcessVersion, TaskRow, Timer, User, WorkflowState
 from .specs import LoadedModel
 from .state import StoredState, load_state, save_state
 from .step_writes import AUDIT, StepWrites
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_ADVANCE_ROUNDS = 50
 _READY = TaskState.READY
+OPEN = "open"
 
 
 @dataclass
@@ -213,15 +214,20 @@ def run_step(
 
 
 def _lock_statement(by_task: bool) -> Select:
-    """Lock the dossier and read all a step needs besides its task rows, in one statement.
+    """Lock the dossier and read all a step needs, its open task rows too, in one statement.
 
     The dossier and state rows are locked (``FOR UPDATE OF dossiers, workflow_states`` on
     PostgreSQL; SQLite's writer lock is already held by ``BEGIN IMMEDIATE``); the procedure,
-    the model version's key and the acting user come along in the same round trip. The
-    state row must be locked too, not just joined: after waiting for another writer,
-    PostgreSQL re-reads the rows it locks but hands back joined rows as they were when the
-    statement began, which would be the state before the other writer's step.
+    the model version's key, the acting user and the open task rows (one result row each)
+    come along in the same round trip. The state row must be locked too, not just joined:
+    after waiting for another writer, PostgreSQL re-reads the rows it locks but hands back
+    joined rows as they were when the statement began. The task rows cannot be locked (they
+    are outer-joined), so the statement also reads the dossier's ``lock_version`` as of its
+    start (``seen_version``, a subquery: not re-read): when it differs from the locked row's,
+    another step committed meanwhile and the task rows are read again (``_locked_context``).
     """
+    seen = aliased(Dossier, name="seen")
+    seen_version = select(seen.lock_version).where(seen.id == Dossier.id).scalar_subquery()
     stmt = (
         select(
             Dossier,
@@ -231,11 +237,14 @@ def _lock_statement(by_task: bool) -> Select:
             WorkflowState.state,
             ProcessVersion.content_hash,
             ProcessVersion.process_id,
+            seen_version.label("seen_version"),
+            _OPEN_TASK,
         )
         .join(WorkflowState, WorkflowState.dossier_id == Dossier.id)
         .join(Procedure, Procedure.code == Dossier.procedure_code)
         .join(ProcessVersion, ProcessVersion.id == Dossier.version_id)
         .outerjoin(User, User.username == bindparam("actor"))
+        .outerjoin(_OPEN_TASK, and_(_OPEN_TASK.dossier_id == Dossier.id, _OPEN_TASK.state == OPEN))
         .with_for_update(of=[Dossier, WorkflowState])
     )
     if by_task:
@@ -246,10 +255,13 @@ def _lock_statement(by_task: bool) -> Select:
 
 # The per-step statements are built once: building a statement costs more than running it
 # on SQLite, and a reused statement keeps its cache key.
+_OPEN_TASK = aliased(TaskRow, name="open_task")
 _LOCK_BY_TASK = _lock_statement(by_task=True)
 _LOCK_BY_DOSSIER = _lock_statement(by_task=False)
-_OPEN_ROWS = select(TaskRow).where(
-    TaskRow.dossier_id == bindparam("dossier_id"), TaskRow.state == "open"
+_OPEN_ROWS = (
+    select(TaskRow)
+    .where(TaskRow.dossier_id == bindparam("dossier_id"), TaskRow.state == "open")
+    .execution_options(populate_existing=True)
 )
 
 
@@ -262,15 +274,20 @@ def _locked_context(
     now: datetime,
 ) -> StepContext:
     if task_id is not None:
-        found = session.execute(_LOCK_BY_TASK, {"task_id": task_id, "actor": actor}).first()
+        rows = session.execute(_LOCK_BY_TASK, {"task_id": task_id, "actor": actor}).all()
     else:
-        found = session.execute(_LOCK_BY_DOSSIER, {"dossier_id": dossier_id, "actor": actor})
-        found = found.first()
-    if found is None:
+        rows = session.execute(_LOCK_BY_DOSSIER, {"dossier_id": dossier_id, "actor": actor})
+        rows = rows.all()
+    if not rows:
         if task_id is not None:
             raise NotFound(f"task {task_id} does not exist")
         raise NotFound(f"dossier {dossier_id} does not exist")
-    dossier, procedure, user, format_version, blob, content_hash, process_id = found
+    dossier, procedure, user, format_version, blob, content_hash, process_id, seen, _ = rows[0]
+    open_rows: dict[str, TaskRow] | None = {r[-1].id: r[-1] for r in rows if r[-1] is not None}
+    if seen != dossier.lock_version:  # another step committed while we waited for the lock
+        for row in open_rows.values():
+            session.expunge(row)  # as they were before it: read them again
+        open_rows = None
     model = engine.models.get_by_key(session, dossier.version_id, content_hash, process_id)
     workflow = load_state(
         StoredState(format_version, blob),
@@ -279,6 +296,7 @@ def _locked_context(
         engine.script_engine,
     )
     ctx = StepContext(engine, session, dossier, procedure, model, workflow, actor, now, user=user)
+    ctx._open_rows = open_rows
     ctx.bpmn_timers_before = waiting_timers(workflow)
     ctx.message_waits_before = waiting_messages(workflow)
     return ctx
@@ -288,6 +306,11 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
     """Sync rows, save state and bump the dossier's version (same transaction)."""
     if new:
         ctx.bpmn_timers_before, ctx.message_waits_before, ctx._open_rows = {}, [], {}
+    session = ctx.session
+    if any(isinstance(obj, Timer) for obj in (*session.dirty, *session.new)):
+        # A timer a tick fired through the ORM goes out before the step's own statements
+        # delete or fire timer rows: the flush at commit would find its row gone.
+        session.flush()
     ctx.synced = sync(ctx)
     from .notices import record_notices
 
