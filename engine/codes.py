@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,14 +35,22 @@ def next_dossier_code(session: Session, agency_code: str, when: datetime) -> str
     return f"{agency_code}-{day}-{number:04d}"
 
 
-def _increment(session: Session, agency_code: str, day: str) -> int | None:
-    stmt = (
-        update(CodeSequence)
-        .where(CodeSequence.agency_code == agency_code, CodeSequence.day == day)
-        .values(last=CodeSequence.last + 1)
-        .returning(CodeSequence.last)
+_SEQUENCES = CodeSequence.__table__
+#: A Core statement on the session's connection: the ORM's bulk-UPDATE machinery (session
+#: synchronisation, autoflush) has nothing to do for a row no object of the session holds.
+_INCREMENT = (
+    update(_SEQUENCES)
+    .where(
+        _SEQUENCES.c.agency_code == bindparam("of_agency"), _SEQUENCES.c.day == bindparam("of_day")
     )
-    return session.execute(stmt).scalar_one_or_none()
+    .values(last=_SEQUENCES.c.last + 1)
+    .returning(_SEQUENCES.c.last)
+)
+
+
+def _increment(session: Session, agency_code: str, day: str) -> int | None:
+    params = {"of_agency": agency_code, "of_day": day}
+    return session.connection().execute(_INCREMENT, params).scalar_one_or_none()
 
 
 def current_sequence(session: Session, agency_code: str, day: str) -> int:
