@@ -29,7 +29,7 @@ earliest request inside the period is exactly one of those).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -112,8 +112,16 @@ def is_stale(engine: Engine, now: datetime | None = None) -> bool:
     return row is None or row.layout != LAYOUT or row.upto < target
 
 
-def advance(engine: Engine, now: datetime | None = None) -> dict[str, Any]:
-    """Summarise the events before today's local midnight; idempotent."""
+def advance(
+    engine: Engine, now: datetime | None = None, *, days: int | None = None
+) -> dict[str, Any]:
+    """Summarise the events before today's local midnight; idempotent.
+
+    ``days`` bounds one call's work for the scheduler's tick: the mark moves at most that
+    many local days (a rebuild's first call counts up to that many days after the first
+    receipt, and everything before it), and the next call goes on from there. Any midnight
+    is a valid mark, so a summary part of the way there is as exact as a whole one.
+    """
     tz = engine.calendar.tz
     target = local_midnight(now or engine.clock.now(), tz)
     with engine.db.write() as s:
@@ -132,6 +140,8 @@ def advance(engine: Engine, now: datetime | None = None) -> dict[str, Any]:
             row.zone, row.layout, before = str(tz), LAYOUT, _EPOCH
         if before >= target:
             return {"upto": before.isoformat(), "received": 0}
+        if days is not None:
+            target = min(target, _step_end(s, before, tz, days))
         window = (None if before == _EPOCH else before, target)
         apply(s, tz, [], window, +1, at=target)
         received = s.execute(
@@ -139,6 +149,19 @@ def advance(engine: Engine, now: datetime | None = None) -> dict[str, Any]:
         ).scalar()
         row.upto = target
     return {"upto": target.isoformat(), "received": int(received or 0)}
+
+
+def _step_end(s: Any, before: datetime, tz: tzinfo, days: int) -> datetime:
+    """The local midnight ``days`` days after the mark, or after the first receipt's day
+    when nothing is summarised yet (no dossier: the far future, i.e. all at once)."""
+    start = before
+    if before == _EPOCH:
+        first = s.execute(select(func.min(Dossier.received_at))).scalar()
+        if first is None:
+            return datetime.max.replace(tzinfo=UTC)
+        start = local_midnight(first, tz)
+    day = start.astimezone(tz).date() + timedelta(days=days)
+    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def _within(column: Any, window: Window) -> list[Any]:
