@@ -1,4 +1,9 @@
-"""Offer `lienthong adapters …` and `lienthong simulators …` (entry-point group lienthong.cli)."""
+"""Offer `lienthong adapters …` and `lienthong simulators …` (entry-point group lienthong.cli).
+
+What the commands print is Vietnamese, like the adapters' own errors they pass on: integrators
+and the province's operators read it beside the incidents officers see. The words a script
+may read (an operation's kind in `--json`, `read`/`write`) stay codes.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,10 @@ import click
 from adapters.registry import get_registry
 from adapters.settings import PORTS
 from engine.errors import AdapterError, LienThongError
+
+#: An operation's kind and its endpoint's health as the table shows them (one word each).
+KINDS = {"read": "đọc", "write": "ghi"}
+HEALTH_MARKS = {True: "tốt", False: "HỎNG", None: "-"}
 
 
 @click.group()
@@ -32,9 +41,10 @@ def list_command(no_health: bool, as_json: bool) -> None:
         return
     width = max((len(r["operation"]) for r in rows), default=10)
     for row in rows:
-        mark = {True: "up", False: "DOWN", None: "-"}[row["healthy"]]
-        click.echo(f"{row['operation']:<{width}}  {row['kind']:<5}  {mark:<4}  {row['health']}")
-    click.echo(f"{len(rows)} operations")
+        kind = KINDS[row["kind"]]
+        mark = HEALTH_MARKS[row["healthy"]]
+        click.echo(f"{row['operation']:<{width}}  {kind:<4}  {mark:<5}  {row['health']}")
+    click.echo(f"{len(rows)} thao tác")
 
 
 @adapters.command("call")
@@ -46,9 +56,9 @@ def call_command(operation: str, params_json: str, key: str | None) -> None:
     try:
         params = json.loads(params_json)
     except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--params") from None
+        raise click.BadParameter(f"không phải JSON: {exc}", param_hint="--params") from None
     if not isinstance(params, dict):
-        raise click.BadParameter("must be a JSON object", param_hint="--params")
+        raise click.BadParameter("phải là một đối tượng JSON", param_hint="--params")
     try:
         result = get_registry().call(operation, params, idempotency_key=key)
     except AdapterError as exc:
@@ -81,12 +91,14 @@ def start_command(only: tuple[str, ...]) -> None:
             try:
                 running.append(serve(name, build(), port))
             except OSError as exc:
-                raise click.ClickException(f"{name}: cannot listen on port {port}: {exc}") from None
+                raise click.ClickException(
+                    f"{name}: không mở được cổng {port} để lắng nghe: {exc}"
+                ) from None
             click.echo(f"{name:<17} {running[-1].url}")
-        click.echo("Press Ctrl-C to stop.")
+        click.echo("Nhấn Ctrl-C để dừng.")
         threading.Event().wait()
     except KeyboardInterrupt:
-        click.echo("stopping")
+        click.echo("đang dừng")
     finally:
         for r in running:
             r.stop()

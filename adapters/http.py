@@ -24,6 +24,9 @@ from adapters.transport import InProcessTransport
 if TYPE_CHECKING:
     from adapters.sim.app import Simulator
 
+#: The breaker's state as `lienthong adapters list` prints it ("ngắt mạch" as its errors say).
+CIRCUIT_STATES = {"closed": "bình thường", "half-open": "đang gọi thử", "open": "đang ngắt"}
+
 
 def lazy(module: str) -> Callable[[Simulator], None]:
     """Name a simulator's `install` without importing it (and Flask) until it is needed."""
@@ -142,15 +145,17 @@ class HttpAdapter:
         return self.send(call, op.method, path, body=params)
 
     def health(self) -> tuple[bool, str]:
+        """Say in Vietnamese whether /health answers: `adapters list` prints the detail as is."""
         started = perf_counter()
         try:
             response = self.client.get("/health", timeout=min(self.settings.timeout_s, 2.0))
         except httpx.HTTPError as exc:
-            return False, f"unreachable: {type(exc).__name__}"
+            return False, f"không kết nối được: {type(exc).__name__}"
         ms = (perf_counter() - started) * 1000
         if response.status_code != 200:
             return False, f"HTTP {response.status_code}"
-        return True, f"ok in {ms:.0f} ms, circuit {self.breaker.state}"
+        circuit = CIRCUIT_STATES.get(self.breaker.state, self.breaker.state)
+        return True, f"trả lời sau {ms:.0f} ms, mạch {circuit}"
 
     def send(
         self,

@@ -65,7 +65,7 @@ class Registry:
         rows = []
         for name in sorted(self.adapters):
             adapter = self.adapters[name]
-            ok, detail = self._health(adapter) if check_health else (None, "not checked")
+            ok, detail = self._health(adapter) if check_health else (None, "chưa kiểm tra")
             for op in sorted(adapter.operations.values(), key=lambda o: o.name):
                 rows.append(
                     {
@@ -84,7 +84,7 @@ class Registry:
         try:
             return adapter.health()
         except Exception as exc:  # a listing must not die on one broken plugin
-            return False, f"health check failed: {type(exc).__name__}: {exc}"
+            return False, f"kiểm tra thất bại: {type(exc).__name__}: {exc}"
 
     def call(
         self,

@@ -17,13 +17,13 @@ class BusinessAdapter(HttpAdapter):
     operations = operations(
         read(
             "lookup_enterprise",
-            "Look up an enterprise (10 digits) or a branch (NNNNNNNNNN-NNN)",
+            "Tra cứu doanh nghiệp (mã 10 chữ số) hoặc chi nhánh (NNNNNNNNNN-NNN)",
             "/enterprises/{enterprise_code}",
             ENTERPRISE,
         ),
         write(
             "register_enterprise",
-            "Register a new enterprise; returns its code (also its tax code)",
+            "Đăng ký thành lập doanh nghiệp; trả về mã doanh nghiệp (cũng là mã số thuế)",
             "/enterprises",
             {
                 "name": v.text,
@@ -37,7 +37,7 @@ class BusinessAdapter(HttpAdapter):
         ),
         read(
             "get_certificate",
-            "Return the enterprise registration certificate",
+            "Lấy giấy chứng nhận đăng ký doanh nghiệp",
             "/enterprises/{enterprise_code}/certificate",
             ENTERPRISE,
         ),

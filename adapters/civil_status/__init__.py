@@ -14,7 +14,7 @@ class CivilStatusAdapter(HttpAdapter):
     operations = operations(
         write(
             "register_birth",
-            "Register a birth: the child's personal ID and an electronic birth extract",
+            "Đăng ký khai sinh: cấp số định danh cá nhân cho trẻ và trích lục khai sinh điện tử",
             "/births",
             {
                 "child_name": v.text,
@@ -28,7 +28,7 @@ class CivilStatusAdapter(HttpAdapter):
         ),
         write(
             "register_death",
-            "Register a death: an electronic death extract",
+            "Đăng ký khai tử: trích lục khai tử điện tử",
             "/deaths",
             {
                 "deceased_id": v.personal_id,
@@ -40,7 +40,7 @@ class CivilStatusAdapter(HttpAdapter):
         ),
         read(
             "marriage_status",
-            "Look up a person's marriage status (single, married, divorced, widowed)",
+            "Tra cứu tình trạng hôn nhân (độc thân, đã kết hôn, đã ly hôn, góa)",
             "/marriage-status/{personal_id}",
             {"personal_id": v.personal_id},
         ),

@@ -21,20 +21,20 @@ class JudicialRecordsAdapter(HttpAdapter):
     operations = operations(
         read(
             "lookup_record",
-            "Say whether a person has convictions not yet expunged (what form 1 would show)",
+            "Cho biết một người có án tích chưa được xóa hay không (như phiếu số 1 sẽ ghi)",
             "/records/{personal_id}",
             {"personal_id": v.personal_id},
         ),
         write(
             "request_certificate",
-            "Register a request for a criminal-record certificate (form 1 or 2); fee and due date",
+            "Tiếp nhận yêu cầu cấp phiếu lý lịch tư pháp (số 1 hoặc số 2); lệ phí và ngày hẹn trả",
             "/certificate-requests",
             {"personal_id": v.personal_id, "form": v.one_of(*FORMS), "purpose": v.text},
             {"copies": v.positive_int, "reduced_fee": v.one_of("yes", "no")},
         ),
         write(
             "issue_certificate",
-            "Issue the certificate of a registered request; returns its number and content",
+            "Cấp phiếu lý lịch tư pháp cho yêu cầu đã tiếp nhận; trả về số phiếu và nội dung",
             "/certificate-requests/{request_no}/certificate",
             {"request_no": v.text},
         ),

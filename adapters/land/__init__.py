@@ -19,19 +19,19 @@ class LandAdapter(HttpAdapter):
     operations = operations(
         read(
             "lookup_parcel",
-            "Look up a parcel by commune, map sheet and parcel number",
+            "Tra cứu thửa đất theo xã, số tờ bản đồ và số thửa",
             "/parcels",
             PARCEL,
         ),
         write(
             "register_transfer",
-            "Register a change of land-use right holder (biến động)",
+            "Đăng ký biến động: chuyển người sử dụng đất",
             "/transfers",
             TRANSFER,
         ),
         write(  # a write: the tax notice it issues is keyed
             "compute_obligations",
-            "Value the parcel and get the tax and fee notice from the tax adapter",
+            "Xác định giá trị thửa đất và lấy thông báo thuế, lệ phí từ cơ quan thuế",
             "/parcels",
             TRANSFER,
             {"family": v.one_of("yes", "no")},

@@ -72,7 +72,7 @@ class PaymentAdapter(HttpAdapter):
     operations = {
         "create_payment": Operation(
             "create_payment",
-            "Create a payment for a dossier fee; answers the pay_url to send the citizen to",
+            "Tạo giao dịch thanh toán phí, lệ phí của hồ sơ; trả về pay_url để công dân thanh toán",
             safe=False,
             method="POST",
             path="/payments",
@@ -83,7 +83,7 @@ class PaymentAdapter(HttpAdapter):
         ),
         "get_payment": Operation(
             "get_payment",
-            "Read a payment's state at the gateway (pending, paid, failed)",
+            "Xem trạng thái giao dịch tại cổng (chờ thanh toán, đã thanh toán, thất bại)",
             safe=True,
             path="/payments/{payment_id}",
             validate=v.params({"payment_id": text(80)}),

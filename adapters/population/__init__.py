@@ -14,13 +14,13 @@ class PopulationAdapter(HttpAdapter):
     operations = operations(
         read(
             "lookup_citizen",
-            "Look up a citizen by 12-digit personal ID",
+            "Tra cứu công dân theo số định danh cá nhân 12 chữ số",
             "/citizens/{personal_id}",
             {"personal_id": v.personal_id},
         ),
         write(
             "register_residence",
-            "Register permanent residence (newborns: give their birth data)",
+            "Đăng ký thường trú (trẻ mới sinh: kèm thông tin khai sinh)",
             "/residences",
             {"personal_id": v.personal_id, "commune_code": v.commune, "address_detail": v.text},
             {
@@ -32,7 +32,7 @@ class PopulationAdapter(HttpAdapter):
         ),
         write(
             "deregister_residence",
-            "Deregister permanent residence (death, move abroad, other)",
+            "Xóa đăng ký thường trú (chết, ra nước ngoài định cư, lý do khác)",
             "/residences/deregistrations",
             {"personal_id": v.personal_id, "reason": v.one_of("death", "moved_abroad", "other")},
             {"reference": v.text},

@@ -116,7 +116,7 @@ class PortalAdapter(HttpAdapter):
     operations = {
         "push_status": Operation(
             "push_status",
-            "Push a dossier status change (receipt, supplementation, new date, result, refusal)",
+            "Đồng bộ trạng thái hồ sơ (tiếp nhận, bổ sung, hẹn lại ngày trả, có kết quả, từ chối)",
             safe=False,
             method="POST",
             path="/dossiers/status",
@@ -124,7 +124,7 @@ class PortalAdapter(HttpAdapter):
         ),
         "get_dossier": Operation(
             "get_dossier",
-            "Read the portal's current view of a dossier (MaHoSo)",
+            "Xem hồ sơ như Cổng dịch vụ công đang ghi nhận (MaHoSo)",
             safe=True,
             path="/dossiers/{dossier_code}",
             validate=_dossier_code,

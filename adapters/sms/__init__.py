@@ -39,7 +39,7 @@ class SmsAdapter(HttpAdapter):
     operations = {
         "send": Operation(
             "send",
-            "Send one SMS to a Vietnamese mobile number",
+            "Gửi một tin nhắn SMS đến số di động Việt Nam",
             safe=False,
             method="POST",
             path="/messages",

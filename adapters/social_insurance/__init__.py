@@ -14,7 +14,7 @@ class SocialInsuranceAdapter(HttpAdapter):
     operations = operations(
         write(
             "issue_child_health_card",
-            "Issue the free health-insurance card of a child under 6",
+            "Cấp thẻ bảo hiểm y tế miễn phí cho trẻ dưới 6 tuổi",
             "/health-cards",
             {
                 "personal_id": v.personal_id,
@@ -26,7 +26,7 @@ class SocialInsuranceAdapter(HttpAdapter):
         ),
         write(
             "funeral_allowance",
-            "Grant the funeral allowance for an insured person who died",
+            "Giải quyết trợ cấp mai táng cho người tham gia bảo hiểm đã chết",
             "/funeral-allowances",
             {
                 "deceased_id": v.personal_id,

@@ -14,14 +14,14 @@ class TaxAdapter(HttpAdapter):
     operations = operations(
         write(
             "land_obligations",
-            "Issue the tax and fee notice for a land-use right transfer",
+            "Ra thông báo thuế, lệ phí khi chuyển quyền sử dụng đất",
             "/notices/land",
             {**v.LAND_TRANSFER, "state_value": v.money},
             {"family": v.one_of("yes", "no")},
         ),
         write(
             "business_obligations",
-            "Issue the licence-fee notice for a newly registered enterprise or branch",
+            "Ra thông báo lệ phí môn bài cho doanh nghiệp, chi nhánh mới đăng ký",
             "/notices/business",
             {"enterprise_code": v.enterprise_code, "charter_capital": v.money},
             {"registered_on": v.iso_date},

@@ -30,10 +30,11 @@ def test_adapters_list_shows_operations_and_health(registry):
     result = CliRunner().invoke(adapters, ["list"])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line.split() for line in result.output.splitlines()[:-1]}
-    assert lines["population.lookup_citizen"][1:3] == ["read", "up"]
-    assert lines["population.register_residence"][1] == "write"
-    assert lines["tax.land_obligations"][1:4] == ["write", "DOWN", "HTTP"]
-    assert result.output.endswith("5 operations\n")
+    assert lines["population.lookup_citizen"][1:5] == ["đọc", "tốt", "trả", "lời"]
+    assert lines["population.lookup_citizen"][-3:] == ["mạch", "bình", "thường"]
+    assert lines["population.register_residence"][1] == "ghi"
+    assert lines["tax.land_obligations"][1:4] == ["ghi", "HỎNG", "HTTP"]
+    assert result.output.endswith("5 thao tác\n")
 
 
 def test_adapters_list_json_without_health(registry):
@@ -57,7 +58,9 @@ def test_adapters_call_reports_errors_without_traceback(registry):
     result = CliRunner().invoke(adapters, ["call", "tax.land_obligations", "--params", "{}"])
     assert result.exit_code == 1 and "bắt buộc có khóa chống trùng lặp" in result.output
     bad = CliRunner().invoke(adapters, ["call", "x.y", "--params", "[1"])
-    assert bad.exit_code == 2 and "not JSON" in bad.output
+    assert bad.exit_code == 2 and "không phải JSON" in bad.output
+    array = CliRunner().invoke(adapters, ["call", "x.y", "--params", "[1]"])
+    assert array.exit_code == 2 and "phải là một đối tượng JSON" in array.output
 
 
 def free_port() -> int:
@@ -77,15 +80,18 @@ def test_simulators_start_serves_on_loopback_until_interrupted(tmp_path):
     }
     code = "from adapters.cli import simulators; simulators(['start'])"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code],
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+        stdout=subprocess.PIPE,
+        encoding="utf-8",
     )
     try:
         lines = [proc.stdout.readline() for _ in range(3)]
-        assert lines[2].strip() == "Press Ctrl-C to stop.", lines
+        assert lines[2].strip() == "Nhấn Ctrl-C để dừng.", lines
         for port in ports.values():
             health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
             assert health["status"] == "ok"
     finally:
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=10)
-    assert proc.returncode == 0 and "stopping" in out
+    assert proc.returncode == 0 and "đang dừng" in out

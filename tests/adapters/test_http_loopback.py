@@ -73,7 +73,7 @@ def test_stopped_simulator_is_unreachable_and_health_says_so(over_http):
     registry, running = over_http
     running["tax"].stop()
     ok, detail = registry.adapter("tax").health()
-    assert not ok and detail.startswith("unreachable")
+    assert not ok and detail.startswith("không kết nối được: ")
     with pytest.raises(AdapterError, match="không kết nối được tới"):
         registry.call(
             "tax.business_obligations",

@@ -63,7 +63,7 @@ def test_a_separate_package_adds_an_adapter(make_registry, monkeypatch, tmp_path
     assert registry.operations() >= {"vehicles.lookup_vehicle", "population.lookup_citizen"}
     result = registry.call("vehicles.lookup_vehicle", {"plate": "61A-123.45"})
     assert result.data["kind"] == "ô tô con" and result.record.outcome == "ok"
-    with pytest.raises(AdapterError, match="no vehicle registered"):
+    with pytest.raises(AdapterError, match="không có xe nào đăng ký biển số"):
         registry.call("vehicles.lookup_vehicle", {"plate": "61A-999.99"})
     rows = [r for r in registry.describe() if r["operation"] == "vehicles.lookup_vehicle"]
     assert rows[0]["healthy"] is True and rows[0]["kind"] == "read"

@@ -34,11 +34,10 @@ from adapters.sms import vn_phone
 
 ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
 SIMULATORS = sorted(ADAPTERS.glob("*/simulator.py")) + [ADAPTERS / "sim" / "app.py"]
-#: The client side: the HTTP base, the registry, field checks, each adapter, the fault injector.
-#: `adapters/cli.py` is left out: its own usage errors are English like every `lienthong`
-#: command's (the adapter errors it prints come from the modules checked here).
+#: The client side: the HTTP base, the registry, field checks, each adapter, the fault injector
+#: and `lienthong adapters …`/`simulators …` (what they print as well as their errors).
 CLIENTS = (
-    sorted(p for p in ADAPTERS.glob("*.py") if p.name != "cli.py")
+    sorted(ADAPTERS.glob("*.py"))
     + sorted(ADAPTERS.glob("*/__init__.py"))
     + [ADAPTERS / "sim" / "faults.py"]
 )
@@ -46,17 +45,25 @@ CLIENTS = (
 VIETNAMESE = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 #: Where the message is among a call's positional arguments (else the first).
 MESSAGE_ARG = {"SimError": 2, "_error": 2, "_Failure": 1}
-#: Calls that build an error from a message, besides any `…Error`/`…Timeout` class.
+#: Calls that build an error from a message, besides any `…Error`/`…Timeout` class, and the
+#: CLI's own output (`click.echo`, its usage errors).
 ERROR_BUILDERS = {"failure", "InvalidParams", "Refused", "UnknownOperation", "InvalidInput"}
+ERROR_BUILDERS |= {"echo", "BadParameter", "ClickException"}
 #: Operation and field names (``land.compute_obligations``, ``dossier_code``): codes, not words.
 CODES = re.compile(r"\w+\.\w+|\w*_\w*")
 
 
 def _literal(message: ast.expr) -> str:
-    """The literal text of a message: a string, or the fixed parts of an f-string."""
-    parts = [message] if isinstance(message, ast.Constant) else list(ast.walk(message))
-    return "".join(p.value for p in parts if isinstance(p, ast.Constant)
-                   and isinstance(p.value, str))  # fmt: skip
+    """The literal text of a message: a string, or the fixed parts of an f-string.
+
+    What goes into an f-string's braces (``row['operation']``, a format spec) is code, not text.
+    """
+    if isinstance(message, ast.Constant):
+        return message.value if isinstance(message.value, str) else ""
+    if isinstance(message, ast.FormattedValue):
+        return ""
+    return "".join(_literal(child) for child in ast.iter_child_nodes(message)
+                   if isinstance(child, ast.expr))  # fmt: skip
 
 
 def _messages(path: Path) -> list[tuple[int, str]]:
@@ -87,7 +94,7 @@ def _is_vietnamese(text: str) -> bool:
 def test_every_module_is_read() -> None:
     assert len(SIMULATORS) >= 11 and sum(len(_messages(p)) for p in SIMULATORS) >= 40
     read = {p.relative_to(ADAPTERS).as_posix() for p in CLIENTS}
-    assert {"http.py", "validation.py", "registry.py", "identifiers.py"} <= read
+    assert {"http.py", "validation.py", "registry.py", "identifiers.py", "cli.py"} <= read
     assert sum(len(_messages(p)) for p in CLIENTS) >= 40
 
 
@@ -168,3 +175,32 @@ def test_a_bad_portal_status_update_names_each_field_in_vietnamese() -> None:
     assert set(err.value.errors) == {"procedure_code", "status", "event", "received_at", "due_at"}
     assert str(err.value).startswith("bản cập nhật trạng thái không hợp lệ: due_at: 'mai'")
     assert all(_is_vietnamese(m) for ms in err.value.errors.values() for m in ms)
+
+
+def _adapters() -> list[Any]:
+    return [ep.load() for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)]
+
+
+def test_operation_summaries_are_in_vietnamese() -> None:
+    """The designer studio lists each operation with its summary for a service task's select."""
+    summaries = {
+        f"{adapter.name}.{op.name}": op.summary
+        for adapter in _adapters()
+        for op in adapter.operations.values()
+    }
+    english = {op: text for op, text in summaries.items() if not _is_vietnamese(text)}
+    assert len(summaries) >= 20 and english == {}
+
+
+def test_adapter_titles_are_in_vietnamese() -> None:
+    english = [a.title for a in _adapters() if not _is_vietnamese(a.title)]
+    assert len(_adapters()) >= 10 and english == []
+
+
+def test_the_cli_prints_kinds_health_and_circuit_states_in_vietnamese() -> None:
+    from adapters import cli, http
+
+    words = [*cli.KINDS.values(), *cli.HEALTH_MARKS.values(), *http.CIRCUIT_STATES.values()]
+    # "ghi" (write) is Vietnamese without a mark; "-" is a health not checked.
+    english = [w for w in words if w not in {"-", "ghi"} and not _is_vietnamese(w)]
+    assert english == [] and set(cli.KINDS) == {"read", "write"}

@@ -14,7 +14,7 @@ def install(sim):
     @sim.read("/vehicles/<plate>")
     def vehicle(db, args, plate):
         if plate not in VEHICLES:
-            raise SimError(404, "not_found", f"no vehicle registered with plate {plate}")
+            raise SimError(404, "not_found", f"không có xe nào đăng ký biển số {plate}")
         return {"plate": plate, **VEHICLES[plate]}
 
 
@@ -23,6 +23,5 @@ class VehiclesAdapter(HttpAdapter):
     title = "CSDL đăng ký xe (vehicle registration)"
     install_simulator = staticmethod(install)
     operations = operations(
-        read("lookup_vehicle", "Look up a vehicle by its plate", "/vehicles/{plate}",
-             {"plate": v.text}),
+        read("lookup_vehicle", "Tra cứu xe theo biển số", "/vehicles/{plate}", {"plate": v.text}),
     )
