@@ -117,72 +117,45 @@ class DossierAnalysis:
         with self.db.read() as s:
             d: Dossier = self._find_dossier(s, ref)
             proc = s.get(Procedure, d.procedure_code)
-            content_hash = s.execute(
-                select(ProcessVersion.content_hash).where(ProcessVersion.id == d.version_id)
-            ).scalar_one()
-            marks = self.model_marks.get(
-                content_hash,
-                lambda: s.execute(
-                    select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == d.version_id)
-                ).scalar_one(),
-            )
+            marks = _marks(self, s, [d.version_id])[d.version_id]
             rows = list(s.execute(select(TaskRow).where(TaskRow.dossier_id == d.id)).scalars())
             jobs = list(
                 s.execute(select(ServiceJob).where(ServiceJob.dossier_id == d.id)).scalars()
             )
             events = self.history(d.id, session=s)
-        end = d.settled_at or d.finished_at or now
-        cal = self.calendar
-        people = sorted((r for r in rows if r.kind == "user"), key=lambda r: (r.created_at, r.id))
-        done = [r for r in people if r.state == "completed"]
-        by_agency: dict[str, int] = {}
-        for r in done:
-            by_agency[r.agency_code or "?"] = by_agency.get(r.agency_code or "?", 0) + 1
-        spans: dict[str, list[tuple[datetime, datetime]]] = {}
-        for r in people:
-            if r.state == "cancelled" and r.completed_at is None:
-                continue
-            party = CITIZEN if marks.get(r.bpmn_id) == "pay" else (r.agency_code or "?")
-            spans.setdefault(party, []).append((r.created_at, r.completed_at or now))
-        for j in jobs:
-            stop = j.updated_at if j.state in ("done", "cancelled") else now
-            spans.setdefault(j.operation.split(".")[0], []).append((j.created_at, stop))
-        spans.setdefault(CITIZEN, []).extend(_pauses(events, now))
-        waited = {p: round(_union_seconds(cal, iv) / cal.day_seconds, 3) for p, iv in spans.items()}
-        deadline = None
-        if proc is not None and proc.deadline_amount is not None:
-            deadline = f"{proc.deadline_amount:g} {proc.deadline_unit or 'working_days'}"
-        citizen_days = waited.get(CITIZEN, 0.0)
-        return DossierFigures(
-            code=d.code,
-            procedure_code=d.procedure_code,
-            status=d.status,
-            received_at=d.received_at.isoformat(),
-            ready_at=(d.settled_at or d.finished_at).isoformat()
-            if (d.settled_at or d.finished_at)
-            else None,
-            human_steps=len(done),
-            human_steps_by_agency=by_agency,
-            system_steps=sum(1 for r in rows if r.kind == "service" and r.state == "completed"),
-            adapter_calls=sum(j.attempts for j in jobs),
-            incidents=sum(1 for e in events if e.action == "incident"),
-            retries=sum(
-                1 for e in events if e.action in ("service_retry", "service_retry_requested")
-            ),  # fmt: skip
-            handoffs=_handoffs(people),
-            waited_on=waited,
-            elapsed_working_days=round(cal.working_days_between(d.received_at, end), 3),
-            citizen_wait_working_days=citizen_days,
-            deadline=deadline,
-            due_at=d.due_at.isoformat() if d.due_at else None,
-            on_time=None if d.due_at is None else end <= d.due_at,
-            submissions=1,
-            visits=(d.channel == "counter")
-            + sum(1 for r in done if marks.get(r.bpmn_id) in ("collect", "visit")),
-            payments=sum(1 for r in done if marks.get(r.bpmn_id) == "pay"),
-            supplement_rounds=sum(1 for e in events if e.action == "clock_paused"),
-            notices=_notices(events),
-        )
+        return _figures(self.calendar, now, d, proc, marks, rows, jobs, events)
+
+    def analyse_dossiers(self: Engine, ids: list[int]) -> list[DossierFigures]:
+        """``analyse_dossier`` of each dossier in ``ids`` (in that order; unknown ids are
+        left out), their rows read in a few statements instead of six per dossier: the
+        dashboard's intermediary-step figures average fifty dossiers on every page view."""
+        now = self.clock.now()
+        with self.db.read() as s:
+            found = s.execute(select(Dossier).where(Dossier.id.in_(ids))).scalars()
+            dossiers = {d.id: d for d in found}
+            codes = {d.procedure_code for d in dossiers.values()}
+            procs = {
+                p.code: p
+                for p in s.execute(select(Procedure).where(Procedure.code.in_(codes))).scalars()
+            }
+            marks = _marks(self, s, sorted({d.version_id for d in dossiers.values()}))
+            rows = _by_dossier(s, TaskRow, list(dossiers))
+            jobs = _by_dossier(s, ServiceJob, list(dossiers))
+            events = _by_dossier(s, AuditEvent, list(dossiers), order=AuditEvent.id)
+        return [
+            _figures(
+                self.calendar,
+                now,
+                d,
+                procs.get(d.procedure_code),
+                marks[d.version_id],
+                rows.get(d.id, []),
+                jobs.get(d.id, []),
+                events.get(d.id, []),
+            )
+            for d in (dossiers.get(i) for i in ids)
+            if d is not None
+        ]
 
     def analyse_procedure(self: Engine, code: str) -> ModelFigures:
         """Count the intermediary steps of a deployed procedure's current model."""
@@ -205,6 +178,95 @@ class DossierAnalysis:
         """The notices the citizen was given about this dossier, oldest first."""
         d = self.dossier(ref)
         return _notices(self.history(d.id))
+
+
+def _marks(engine: Engine, s: Any, version_ids: list[int]) -> dict[int, dict[str, str]]:
+    """Each version's touchpoint marks, from the engine's cache by content hash."""
+    hashes = s.execute(
+        select(ProcessVersion.id, ProcessVersion.content_hash).where(
+            ProcessVersion.id.in_(version_ids)
+        )
+    ).all()
+
+    def xml(version_id: int) -> Callable[[], bytes]:
+        return lambda: s.execute(
+            select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id)
+        ).scalar_one()
+
+    return {vid: engine.model_marks.get(h, xml(vid)) for vid, h in hashes}
+
+
+def _by_dossier(s: Any, model: Any, ids: list[int], order: Any = None) -> dict[int, list[Any]]:
+    """The rows of ``model`` of each dossier in ``ids``."""
+    stmt = select(model).where(model.dossier_id.in_(ids))
+    out: dict[int, list[Any]] = {}
+    for row in s.execute(stmt if order is None else stmt.order_by(order)).scalars():
+        out.setdefault(row.dossier_id, []).append(row)
+    return out
+
+
+def _figures(
+    cal: Any,
+    now: datetime,
+    d: Dossier,
+    proc: Procedure | None,
+    marks: dict[str, str],
+    rows: list[TaskRow],
+    jobs: list[ServiceJob],
+    events: list[AuditEvent],
+) -> DossierFigures:
+    """One dossier's figures from its rows (no I/O)."""
+    end = d.settled_at or d.finished_at or now
+    people = sorted((r for r in rows if r.kind == "user"), key=lambda r: (r.created_at, r.id))
+    done = [r for r in people if r.state == "completed"]
+    by_agency: dict[str, int] = {}
+    for r in done:
+        by_agency[r.agency_code or "?"] = by_agency.get(r.agency_code or "?", 0) + 1
+    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    for r in people:
+        if r.state == "cancelled" and r.completed_at is None:
+            continue
+        party = CITIZEN if marks.get(r.bpmn_id) == "pay" else (r.agency_code or "?")
+        spans.setdefault(party, []).append((r.created_at, r.completed_at or now))
+    for j in jobs:
+        stop = j.updated_at if j.state in ("done", "cancelled") else now
+        spans.setdefault(j.operation.split(".")[0], []).append((j.created_at, stop))
+    spans.setdefault(CITIZEN, []).extend(_pauses(events, now))
+    waited = {p: round(_union_seconds(cal, iv) / cal.day_seconds, 3) for p, iv in spans.items()}
+    deadline = None
+    if proc is not None and proc.deadline_amount is not None:
+        deadline = f"{proc.deadline_amount:g} {proc.deadline_unit or 'working_days'}"
+    citizen_days = waited.get(CITIZEN, 0.0)
+    return DossierFigures(
+        code=d.code,
+        procedure_code=d.procedure_code,
+        status=d.status,
+        received_at=d.received_at.isoformat(),
+        ready_at=(d.settled_at or d.finished_at).isoformat()
+        if (d.settled_at or d.finished_at)
+        else None,
+        human_steps=len(done),
+        human_steps_by_agency=by_agency,
+        system_steps=sum(1 for r in rows if r.kind == "service" and r.state == "completed"),
+        adapter_calls=sum(j.attempts for j in jobs),
+        incidents=sum(1 for e in events if e.action == "incident"),
+        retries=sum(
+            1 for e in events if e.action in ("service_retry", "service_retry_requested")
+        ),  # fmt: skip
+        handoffs=_handoffs(people),
+        waited_on=waited,
+        elapsed_working_days=round(cal.working_days_between(d.received_at, end), 3),
+        citizen_wait_working_days=citizen_days,
+        deadline=deadline,
+        due_at=d.due_at.isoformat() if d.due_at else None,
+        on_time=None if d.due_at is None else end <= d.due_at,
+        submissions=1,
+        visits=(d.channel == "counter")
+        + sum(1 for r in done if marks.get(r.bpmn_id) in ("collect", "visit")),
+        payments=sum(1 for r in done if marks.get(r.bpmn_id) == "pay"),
+        supplement_rounds=sum(1 for e in events if e.action == "clock_paused"),
+        notices=_notices(events),
+    )
 
 
 def _touchpoint_marks(xml: bytes) -> dict[str, str]:

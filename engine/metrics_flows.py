@@ -47,7 +47,7 @@ def flow_figures(
     agency_codes: frozenset[str] | None = None,
 ) -> FlowFigures | None:
     """Averages of the intermediary-step measures; None when the analysis is not available."""
-    analyse = getattr(engine, "analyse_dossier", None)
+    analyse = getattr(engine, "analyse_dossiers", None)
     if analyse is None:
         return None
     ready = func.coalesce(Dossier.settled_at, Dossier.finished_at)
@@ -56,16 +56,17 @@ def flow_figures(
         where.append(Dossier.agency_code.in_(sorted(agency_codes)))
     with engine.db.read() as s:
         finished = s.execute(select(func.count()).where(*where)).scalar_one()
-        codes = list(
+        ids = list(
             s.execute(
-                select(Dossier.code).where(*where).order_by(ready.desc(), Dossier.id).limit(limit)
+                select(Dossier.id).where(*where).order_by(ready.desc(), Dossier.id).limit(limit)
             ).scalars()
         )
+    analysed = analyse(ids)  # one read of all their rows, not six per dossier
     sums = dict.fromkeys((name for name, _ in MEASURES), 0.0)
-    for code in codes:
-        for name, value in dossier_measures(analyse(code)).items():
+    for figures in analysed:
+        for name, value in dossier_measures(figures).items():
             sums[name] += value
-    n = len(codes)
+    n = len(analysed)
     return FlowFigures(finished, n, {k: (v / n if n else 0.0) for k, v in sums.items()})
 
 

@@ -71,6 +71,21 @@ def test_running_dossier_counts_up_to_now(flow_engine: Engine, people: World) ->
     assert f.human_steps == 1 and f.handoffs == []
 
 
+def test_dossiers_analysed_together_are_each_analysed_alone(
+    flow_engine: Engine, people: World
+) -> None:
+    """The dashboard's batch (engine.metrics_flows) gives what the dossier page gives."""
+    e, desk = flow_engine, Desk(flow_engine)
+    finished = finished_birth_dossier(e, people)
+    running = submit(e, people, nth=5)
+    desk.do(running, "receive", {"documents": docs("to_khai_lien_thong", "giay_chung_sinh")})
+    e.clock.advance(hours=2)
+    ids = [running.id, 2**62, finished.id]  # in the order asked; an unknown id left out
+    together = [f.as_dict() for f in e.analyse_dossiers(ids)]
+    assert together == [e.analyse_dossier(i).as_dict() for i in (running.id, finished.id)]
+    assert together[1]["human_steps"] == 5 and e.analyse_dossiers([]) == []
+
+
 def test_unknown_dossier_and_procedure_are_clear_errors(flow_engine: Engine) -> None:
     with pytest.raises(NotFound):
         flow_engine.analyse_dossier("000.00.00.H56-000000-0000")
