@@ -1,7 +1,10 @@
 """What a readable diagram promises, read from a model's BPMNDI: no shape over another.
 
 Flow nodes lie apart, each expanded subprocess is drawn around its own content only, and every
-node lies inside its pool and inside the lane that names it. The layout (`bpmn.layout`) keeps
+node lies inside its pool and inside the lane that names it. Every sequence flow is drawn as a
+line of at least two points that starts on its source, ends on its target and passes through
+no other flow node (`bpmn.geometry_edges`, whose `line_problems(xml)` lists those; lint warns
+about both). The layout (`bpmn.layout`) keeps
 these promises for every model the product generates, the studio's "insert step" keeps them
 when a designer edits one, and lint warns a designer whose drawing breaks them (a warning:
 the engine never reads the diagram). `problems(xml)` lists each broken promise in words.
@@ -27,7 +30,13 @@ BOXES = ("subProcess", "transaction", "adHocSubProcess")  # expanded: drawn arou
 ARTIFACTS = ("textAnnotation", "association", "dataObjectReference", "dataStoreReference",
              "dataInput", "dataOutput")  # fmt: skip
 OVERLAP, OUTSIDE = "W-SHAPE-OVERLAP", "W-SHAPE-OUTSIDE"
-_VI = {OVERLAP: "Hình vẽ chồng lên hình khác", OUTSIDE: "Hình vẽ nằm ngoài phần chứa nó"}
+MISSING, WAYPOINTS = "W-EDGE-MISSING", "W-EDGE-WAYPOINTS"
+DETACHED, CROSSES = "W-EDGE-DETACHED", "W-EDGE-CROSSES-SHAPE"
+_VI = {OVERLAP: "Hình vẽ chồng lên hình khác", OUTSIDE: "Hình vẽ nằm ngoài phần chứa nó",
+       MISSING: "Luồng tuần tự chưa có đường nối trên hình vẽ",
+       WAYPOINTS: "Đường nối có ít hơn hai điểm",
+       DETACHED: "Đầu đường nối không chạm hình nguồn hoặc hình đích",
+       CROSSES: "Đường nối cắt ngang hình khác"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,7 +106,10 @@ def problems(xml: bytes) -> list[str]:
 
 def lint_drawing(root: etree._ElementTree) -> list[Finding]:
     """Warn where the drawing breaks a promise, so a designer sees what a viewer would hide."""
-    return [warning(p.element_id, p.code, p.text, _VI[p.code]) for p in drawing_problems(root)]
+    from bpmn.geometry_edges import edge_problems  # it measures lines with this module's boxes
+
+    found = drawing_problems(root) + edge_problems(root)
+    return [warning(p.element_id, p.code, p.text, _VI[p.code]) for p in found]
 
 
 def drawing_problems(root: etree._ElementTree) -> list[Problem]:

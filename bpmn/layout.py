@@ -6,14 +6,16 @@ as its own content, nodes sharing a lane and column stack in rows, and each lane
 its most crowded column. A subprocess box spans whole lanes, so nodes outside it that share its
 top lane and columns (the one-stop counter's refusal beside a flow whose payment step is at the
 counter) are stacked above its content, and below it in its bottom lane: its border then runs
-between them. Flows are drawn with right-angled waypoints; loops go over the top.
+between them. Flows are drawn with right-angled waypoints; loops go over the top; a line
+that would run through another shape takes a detour around it (`bpmn.routing`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from bpmn.diagram import SIZES, Diagram, Node
+from bpmn.diagram import SIZES, Diagram, Flow, Node
+from bpmn.routing import detour
 
 POOL_X, POOL_Y = 160.0, 80.0
 LANE_HEADER = 30.0  # the pool's label band
@@ -42,8 +44,25 @@ def layout(diagram: Diagram) -> None:
     loops = 0
     for flow in diagram.flows:
         source, target = diagram.nodes[flow.source], diagram.nodes[flow.target]
-        flow.waypoints = _route(source, target, loops)
+        usual = _route(source, target, loops)
+        floor = (POOL_Y, POOL_Y + height)
+        flow.waypoints = detour(usual, source, target, _obstacles(diagram, flow), floor)
         loops += target.x <= source.x and not source.attached_to
+
+
+def _obstacles(diagram: Diagram, flow: Flow) -> list[Node]:
+    """The shapes a flow's line must not run through: all but its ends, the subprocesses it
+    lies in, and its ends' hosts and boundary events (as `bpmn.geometry_edges` excuses)."""
+    ends = {flow.source, flow.target}
+    excused = set(ends)
+    parent = diagram.nodes[flow.source].parent
+    while parent:
+        excused.add(parent)
+        parent = diagram.nodes[parent].parent
+    for node in diagram.nodes.values():
+        if node.attached_to and (node.id in ends or node.attached_to in ends):
+            excused |= {node.id, node.attached_to}
+    return [n for n in diagram.nodes.values() if n.id not in excused]
 
 
 def _children(diagram: Diagram, parent: str | None) -> list[Node]:
