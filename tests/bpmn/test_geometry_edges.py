@@ -4,6 +4,8 @@ spoilt at a time."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bpmn.geometry import CROSSES, DETACHED, MISSING, WAYPOINTS, problems
@@ -132,3 +134,12 @@ def test_a_model_without_a_diagram_is_not_asked_for_lines() -> None:
     no_shapes = xml.replace(b"<bpmndi:BPMNShape", b"<!--").replace(b"</bpmndi:BPMNShape>", b"-->")
     assert warned(no_shapes) == set()
     assert warned(xml) == {(flow, MISSING) for flow in GOOD}
+
+
+MIWG = sorted(Path("/work/shared/bpmn-miwg-reference").glob("*.bpmn"))
+
+
+@pytest.mark.parametrize("path", MIWG, ids=lambda p: p.name)
+def test_the_reference_drawings_lines_are_clean(path: Path) -> None:
+    """Other modelers' lines (Signavio, Camunda, Bonita...): the tolerances fit what they write."""
+    assert line_problems(path.read_bytes()) == []
