@@ -49,6 +49,18 @@ FAILED = _J.state == "failed"
 CANCELLED = and_(_J.state == "cancelled", _J.last_error.is_not(None))
 #: An open incident: the call is retrying or waits for a person (the top bar counts these).
 OPEN = or_(RETRYING, FAILED)
+#: A service job's state as the errors officers read say it ("lượt gọi … đã xong").
+JOB_STATES = {
+    "pending": "đang chờ gọi",
+    "done": "đã xong",
+    "failed": "đang lỗi",
+    "cancelled": "đã dừng gọi",
+}
+
+
+def job_state(state: str) -> str:
+    """Say a job's state in Vietnamese (an unknown one as it is stored)."""
+    return JOB_STATES.get(state, state)
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,7 @@ class Incidents:
         by_state = {"retrying": RETRYING, "failed": FAILED, "cancelled": CANCELLED}
         unknown = set(states) - set(by_state)
         if unknown:
-            raise InvalidInput(f"unknown incident state(s) {sorted(unknown)}")
+            raise InvalidInput(f"trạng thái sự cố không hợp lệ: {sorted(unknown)}")
         if not states:
             return []
         q = (
@@ -119,7 +131,7 @@ class Incidents:
         with self.db.read() as s:
             found = s.execute(_with_dossier_and_step().where(ServiceJob.id == job_id)).first()
         if found is None:
-            raise NotFound(f"service job {job_id} does not exist")
+            raise NotFound(f"không có lượt gọi hệ thống số {job_id}")
         return _incident(*found)
 
     def retry_incident(self: Engine, job_id: int, *, user: str) -> str:
@@ -128,7 +140,7 @@ class Incidents:
         with self.db.write() as s:
             job = s.get(ServiceJob, job_id)
             if job is None:
-                raise NotFound(f"service job {job_id} does not exist")
+                raise NotFound(f"không có lượt gọi hệ thống số {job_id}")
             self._check_incident_user(s, job, user)
             if job.state == "pending" and job.attempts > 0:
                 job.next_attempt_at = self.clock.now()
@@ -142,7 +154,9 @@ class Incidents:
                     job=job_id,
                 )
             elif job.state != "failed":
-                raise InvalidInput(f"service job {job_id} is {job.state}: nothing to retry")
+                raise InvalidInput(
+                    f"lượt gọi hệ thống số {job_id} {job_state(job.state)}: không có gì để thử lại"
+                )
         if job.state == "failed":
             self.retry_job(job_id, user=user)
         else:
@@ -153,23 +167,27 @@ class Incidents:
         """Stop calling the system; hand the step to a person as an incident task."""
         reason = (reason or "").strip()
         if not reason:
-            raise InvalidInput("say why the call is cancelled", {"reason": ["required"]})
+            raise InvalidInput("hãy ghi lý do dừng gọi hệ thống", {"reason": ["required"]})
         with self.db.read() as s:
             job = s.get(ServiceJob, job_id)
             if job is None:
-                raise NotFound(f"service job {job_id} does not exist")
+                raise NotFound(f"không có lượt gọi hệ thống số {job_id}")
             self._check_incident_user(s, job, user)
             dossier_id = job.dossier_id
 
         def act(ctx: StepContext) -> TaskRow:
             job = ctx.session.get(ServiceJob, job_id)
             if job.state not in ("pending", "failed"):
-                raise InvalidInput(f"service job {job_id} is {job.state}: nothing to cancel")
+                raise InvalidInput(
+                    f"lượt gọi hệ thống số {job_id} {job_state(job.state)}: không có gì để dừng"
+                )
             if job.state == "pending" and not job.attempts:
-                raise InvalidInput(f"service job {job_id} has not failed: nothing to cancel")
+                raise InvalidInput(
+                    f"lượt gọi hệ thống số {job_id} chưa lỗi lần nào: không có gì để dừng"
+                )
             row = ctx.session.get(TaskRow, job.task_id)
             if row is None or row.state != "open":
-                raise TaskNotReady(f"the step of service job {job_id} is no longer open")
+                raise TaskNotReady(f"bước của lượt gọi hệ thống số {job_id} không còn mở")
             job.state, job.next_attempt_at, job.updated_at = "cancelled", None, ctx.now
             row.kind, row.role, row.assignee = (
                 INCIDENT_KIND,
@@ -194,22 +212,23 @@ class Incidents:
         """Complete an incident task with what the system would have answered."""
         if not isinstance(data, dict) or not data:
             raise InvalidInput(
-                "enter what the system would have answered", {"data": ["a non-empty object"]}
+                "hãy nhập kết quả mà hệ thống lẽ ra trả về",
+                {"data": ["cần một đối tượng có dữ liệu"]},
             )
         with self.db.read() as s:
             row = s.get(TaskRow, task_id)
             if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+                raise NotFound(f"không có công việc {task_id}")
             dossier_id = row.dossier_id
 
         def act(ctx: StepContext) -> TaskRow:
             row = ctx.session.get(TaskRow, task_id)
             if row.kind != INCIDENT_KIND or row.state != "open":
-                raise TaskNotReady(f"task {task_id} is not an open incident task")
+                raise TaskNotReady(f"công việc {task_id} không phải sự cố đang mở")
             self._check_can_work(ctx.session, row, user)
             task = ctx.workflow.get_task_from_id(UUID(task_id))
             if task is None or not task.state & _READY:
-                raise TaskNotReady(f"task {task_id} ({row.name}) is not ready")
+                raise TaskNotReady(f"công việc {task_id} ({row.name}) chưa sẵn sàng")
             self.prepare_result(task.id, dict(data))
             try:
                 task.run()
@@ -237,13 +256,13 @@ class Incidents:
             return
         if self.settings.escalation_role not in user.roles:
             raise NotAllowed(
-                f"deciding about incidents needs role {self.settings.escalation_role} or admin"
+                f"xử lý sự cố cần vai trò {self.settings.escalation_role} hoặc quản trị"
             )
         agency = s.execute(
             select(Dossier.agency_code).where(Dossier.id == job.dossier_id)
         ).scalar_one()
         if user.agency_code and user.agency_code != agency:
-            raise NotAllowed(f"the dossier of service job {job.id} belongs to agency {agency}")
+            raise NotAllowed(f"hồ sơ của lượt gọi hệ thống số {job.id} thuộc cơ quan {agency}")
 
 
 def incidents_of_tasks(s: Session, task_ids: list[str]) -> dict[str, Incident]:

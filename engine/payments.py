@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from .runtime import Engine
 
 CREATE_OPERATION = "payment.create_payment"
+#: A fee's state as the errors officers and citizens read say it ("phí … đã thanh toán").
+FEE_STATES = {
+    "unpaid": "chưa thanh toán",
+    "pending": "đang chờ thanh toán",
+    "paid": "đã thanh toán",
+    "failed": "thanh toán không thành công",
+}
 
 
 class BadSignature(LienThongError):
@@ -49,7 +56,7 @@ def _dossier(s: Any, ref: str | int) -> Dossier:
     else:
         d = s.execute(select(Dossier).where(Dossier.code == ref)).scalar_one_or_none()
     if d is None:
-        raise NotFound(f"dossier {ref} does not exist")
+        raise NotFound(f"không có hồ sơ {ref}")
     return d
 
 
@@ -64,7 +71,7 @@ def set_fee(
 ) -> FeePayment:
     """Say what the dossier owes (VND); changing it is allowed only before any payment."""
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        raise InvalidInput("a fee is a positive whole number of VND", {"amount": ["positive"]})
+        raise InvalidInput("phí, lệ phí phải là số nguyên dương (đồng)", {"amount": ["positive"]})
     now = engine.clock.now()
     with engine.db.write() as s:
         d = _dossier(s, dossier_ref)
@@ -73,7 +80,9 @@ def set_fee(
             fee = FeePayment(dossier_id=d.id, state="unpaid", created_at=now, paid_at=None)
             s.add(fee)
         elif fee.state not in ("unpaid", "failed"):
-            raise InvalidInput(f"the fee of {d.code} is already {fee.state}")
+            raise InvalidInput(
+                f"phí của hồ sơ {d.code} {FEE_STATES.get(fee.state, fee.state)}: không sửa được"
+            )
         fee.amount, fee.description, fee.updated_at = amount, description, now
         fee.duplicate_payments = fee.duplicate_payments or 0
         audit.record(s, at=now, actor=actor, action="fee_set", dossier_id=d.id, amount=amount)
@@ -103,9 +112,9 @@ def start_online(
         d = _dossier(s, dossier_ref)
         row = _fee_row(s, d.id)
         if row is None:
-            raise NotFound(f"dossier {d.code} has no fee to pay")
+            raise NotFound(f"hồ sơ {d.code} không có phí, lệ phí phải nộp")
         if row.state == "paid":
-            raise InvalidInput(f"the fee of {d.code} is already paid")
+            raise InvalidInput(f"phí của hồ sơ {d.code} đã thanh toán")
         if row.state == "pending" and row.pay_url:
             s.expunge(row)
             return row
@@ -143,9 +152,9 @@ def record_counter_payment(
         d = _dossier(s, dossier_ref)
         row = _fee_row(s, d.id)
         if row is None:
-            raise NotFound(f"dossier {d.code} has no fee to pay")
+            raise NotFound(f"hồ sơ {d.code} không có phí, lệ phí phải nộp")
         if row.state == "paid":
-            raise InvalidInput(f"the fee of {d.code} is already paid")
+            raise InvalidInput(f"phí của hồ sơ {d.code} đã thanh toán")
         row.state, row.channel, row.transaction_id = "paid", "counter", receipt_no
         row.paid_at = row.updated_at = now
         audit.record(s, at=now, actor=actor, action="fee_paid", dossier_id=d.id, channel="counter")
@@ -158,18 +167,18 @@ def verify(engine: Engine, body: bytes, signature: str | None) -> dict[str, Any]
     """Check the gateway's signature over the raw body and return the parsed callback."""
     expected = hmac.new(engine.settings.payment_secret.encode(), body, hashlib.sha256).hexdigest()
     if not signature or not hmac.compare_digest(expected, signature.strip().lower()):
-        raise BadSignature("payment callback signature is missing or wrong")
+        raise BadSignature("thông báo thanh toán thiếu chữ ký hoặc chữ ký không đúng")
     try:
         data = json.loads(body)
     except ValueError:
-        raise InvalidInput("payment callback is not JSON") from None
+        raise InvalidInput("thông báo thanh toán không phải JSON") from None
     missing = [
         k for k in ("event_id", "payment_id", "order_ref", "status", "amount") if k not in data
     ]
     if not isinstance(data, dict) or missing:
-        raise InvalidInput(f"payment callback lacks {missing}")
+        raise InvalidInput(f"thông báo thanh toán thiếu trường {missing}")
     if data["status"] not in ("paid", "failed"):
-        raise InvalidInput(f"unknown payment status {data['status']!r}")
+        raise InvalidInput(f"trạng thái thanh toán không hợp lệ: {data['status']!r}")
     return data
 
 
@@ -179,7 +188,7 @@ def handle_callback(engine: Engine, body: bytes, signature: str | None) -> Callb
     try:
         fee_id = int(str(data["order_ref"]).rsplit("/", 1)[1])
     except (IndexError, ValueError):
-        raise InvalidInput(f"unknown order reference {data['order_ref']!r}") from None
+        raise InvalidInput(f"không có mã đơn thanh toán {data['order_ref']!r}") from None
     now = engine.clock.now()
     try:
         with engine.db.write() as s:
@@ -187,7 +196,7 @@ def handle_callback(engine: Engine, body: bytes, signature: str | None) -> Callb
                 select(FeePayment).where(FeePayment.id == fee_id).with_for_update()
             ).scalar_one_or_none()
             if row is None:
-                raise NotFound(f"unknown order reference {data['order_ref']!r}")
+                raise NotFound(f"không có mã đơn thanh toán {data['order_ref']!r}")
             d = s.get(Dossier, row.dossier_id)
             seen = s.execute(
                 select(PaymentEvent).where(PaymentEvent.event_id == str(data["event_id"]))

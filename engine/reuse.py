@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from .runtime import Engine
 
 ACTION = "reuse_recorded"
+#: A lookup's outcome as the refusal to reuse it says it (``forms.prefill.Status``).
+LOOKUP_STATES = {"not_found": "không có thông tin", "unavailable": "hệ thống không trả lời"}
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,8 @@ class Reuse:
         them). Naming one the result did not propose is refused: nothing is recorded.
         """
         if result.status != "found":
-            raise InvalidInput(f"nothing to reuse: the lookup was {result.status}")
+            outcome = LOOKUP_STATES.get(result.status, result.status)
+            raise InvalidInput(f"không có gì để dùng lại: tra cứu {outcome}")
         proposals = {p.field: p for p in result.proposals}
         held = {d.field: d for d in result.held_documents}
         chosen_fields = list(proposals if fields is None else fields)
@@ -116,7 +119,7 @@ class Reuse:
         unknown += [d for d in chosen_docs if d not in held]
         if unknown:
             raise InvalidInput(
-                f"not proposed by the lookup: {', '.join(unknown)}",
+                f"không có trong kết quả tra cứu: {', '.join(unknown)}",
                 {u: ["Không có trong kết quả tra cứu"] for u in unknown},
             )
         wanted = [("field", f, proposals[f].label) for f in chosen_fields]

@@ -17,7 +17,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import AdapterError, InvalidInput, LienThongError, NotFound
-from .incidents import Incidents
+from .incidents import Incidents, job_state
 from .jsonutil import jsonable
 from .late_report import LateReports
 from .models import ServiceCall, ServiceJob, TaskRow
@@ -56,7 +56,7 @@ class ServiceJobs(Incidents, Sweeper, LateReports):
         with self.db.write() as s:
             job = s.get(ServiceJob, job_id)
             if job is None:
-                raise NotFound(f"service job {job_id} does not exist")
+                raise NotFound(f"không có lượt gọi hệ thống số {job_id}")
             if job.state != "pending":
                 return job.state
             job.dispatched_at = self.clock.now()
@@ -68,7 +68,8 @@ class ServiceJobs(Incidents, Sweeper, LateReports):
             data, record = _unwrap(self.call_service(operation, params, idempotency_key=key))
             if not isinstance(data, dict):
                 raise AdapterError(
-                    f"{operation} answered {type(data).__name__}, not an object", retryable=False
+                    f"{operation} trả lời một {type(data).__name__}, không phải một đối tượng",
+                    retryable=False,
                 )
         except AdapterError as exc:
             error, record = exc, getattr(exc, "record", record)
@@ -109,9 +110,11 @@ class ServiceJobs(Incidents, Sweeper, LateReports):
         with self.db.write() as s:
             job = s.get(ServiceJob, job_id)
             if job is None:
-                raise NotFound(f"service job {job_id} does not exist")
+                raise NotFound(f"không có lượt gọi hệ thống số {job_id}")
             if job.state != "failed":
-                raise InvalidInput(f"service job {job_id} is {job.state}, not failed")
+                raise InvalidInput(
+                    f"lượt gọi hệ thống số {job_id} {job_state(job.state)}, không phải đang lỗi"
+                )
             job.state, job.next_attempt_at = "pending", self.clock.now()
             from . import audit
 

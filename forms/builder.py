@@ -68,7 +68,7 @@ def build_form(
     check_form_id(form_id)
     problems = _field_problems(fields)
     if problems:
-        raise InvalidInput(f"form {form_id!r}: {'; '.join(problems)}", {"fields": problems})
+        raise InvalidInput(f"biểu mẫu {form_id!r}: {'; '.join(problems)}", {"fields": problems})
     old_fields = dict(_walk(base.schema)) if base else {}
     old_ui = ((base.ui or {}).get("fields") or {}) if base else {}
     schema: dict[str, Any] = {"$schema": SCHEMA_DIALECT, "title": title, "type": "object",
@@ -124,7 +124,7 @@ def form_problems_for(raw: Any, known_operations: set[str] | None = None) -> lis
         return problems
     form = form_from_dict("check", raw)
     return [
-        f"{s.field}: prefill operation {s.operation!r} is not registered"
+        f"{s.field}: thao tác điền sẵn {s.operation!r} chưa được đăng ký"
         for s in prefill_sources(form)
         if s.operation not in known_operations
     ]
@@ -155,22 +155,26 @@ _HINTS = {"label", "widget", "help", "options"}
 def _field_problems(fields: list[FieldSpec]) -> list[str]:
     problems, seen = [], set()
     for n, spec in enumerate(fields, start=1):
-        where = f"field {n} ({spec.path or '?'})"
+        where = f"trường {n} ({spec.path or '?'})"
         parts = str(spec.path or "").split(".")
         if not spec.path or not all(p.isidentifier() and p.isascii() for p in parts):
-            problems.append(f"{where}: the path must be names of a-z, 0-9 and _ joined by '.'")
+            problems.append(f"{where}: đường dẫn gồm các tên a-z, 0-9 và _ nối bằng '.'")
         if spec.path in seen:
-            problems.append(f"{where}: the path is used twice")
+            problems.append(f"{where}: đường dẫn bị dùng hai lần")
         seen.add(spec.path)
         if spec.type not in TYPES:
-            problems.append(f"{where}: unknown type {spec.type!r} (known: {', '.join(TYPES)})")
+            problems.append(
+                f"{where}: kiểu {spec.type!r} không hợp lệ (các kiểu: {', '.join(TYPES)})"
+            )
         if not str(spec.label or "").strip():
-            problems.append(f"{where}: give the label the officer sees")
+            problems.append(f"{where}: hãy ghi nhãn mà cán bộ nhìn thấy")
         if spec.type in ("choice", "multi_choice") and not spec.options:
-            problems.append(f"{where}: a choice needs options")
-        problems += [f"{where}: unknown limit {k!r}" for k in spec.limits if k not in LIMITS]
+            problems.append(f"{where}: trường lựa chọn cần có các phương án")
+        problems += [
+            f"{where}: giới hạn {k!r} không hợp lệ" for k in spec.limits if k not in LIMITS
+        ]
     prefixes = {p.rsplit(".", 1)[0] for p in seen if "." in p}
-    problems += [f"field {p}: it also holds other fields" for p in sorted(prefixes & seen)]
+    problems += [f"trường {p}: đang chứa các trường khác" for p in sorted(prefixes & seen)]
     return problems
 
 

@@ -110,7 +110,7 @@ def prefill_sources(form: Form) -> list[PrefillSource]:
     """Return every prefill declaration of the form; `InvalidInput` names a broken one."""
     sources, problems = _collect(form.schema)
     if problems:
-        raise InvalidInput(f"form {form.id!r}: {'; '.join(problems)}", {PREFILL: problems})
+        raise InvalidInput(f"biểu mẫu {form.id!r}: {'; '.join(problems)}", {PREFILL: problems})
     return sources
 
 
@@ -129,7 +129,7 @@ def propose(form: Form, field_path: str, value: Any, call: Caller) -> PrefillRes
     source = next((s for s in prefill_sources(form) if s.field == field_path), None)
     if source is None:
         raise InvalidInput(
-            f"field {field_path!r} of form {form.id!r} declares no prefill source",
+            f"trường {field_path!r} của biểu mẫu {form.id!r} không khai báo nguồn điền sẵn",
             {field_path: ["Trường này không có nguồn điền sẵn"]},
         )
     result = PrefillResult(form.id, field_path, source.operation, "found")
@@ -139,8 +139,8 @@ def propose(form: Form, field_path: str, value: Any, call: Caller) -> PrefillRes
         result.record = _record(getattr(exc, "record", None))
         if getattr(exc, "code", "") == "adapter_unknown_operation":  # a form to fix, not data
             raise InvalidInput(
-                f"form {form.id!r}: {field_path} prefills from {source.operation!r}, "
-                "which no registered adapter offers"
+                f"biểu mẫu {form.id!r}: {field_path} điền sẵn từ {source.operation!r}, "
+                "thao tác mà không hệ thống kết nối nào cung cấp"
             ) from None
         errors = getattr(exc, "errors", None)
         if errors is not None:  # InvalidParams: nothing was sent
@@ -190,20 +190,22 @@ def _collect(schema: dict[str, Any]) -> tuple[list[PrefillSource], list[str]]:
             continue
         where = f"{path}: {PREFILL}"
         if not isinstance(raw, dict):
-            problems.append(f"{where} must be an object")
+            problems.append(f"{where} phải là một đối tượng")
             continue
         operation, param = raw.get("operation"), raw.get("param")
         fill, holds = raw.get("fill") or {}, raw.get("holds") or []
         if not isinstance(operation, str) or not _OPERATION.match(operation):
-            problems.append(f"{where}.operation must name 'adapter.operation'")
+            problems.append(f"{where}.operation phải có dạng 'adapter.operation'")
         if not isinstance(param, str) or not param:
-            problems.append(f"{where}.param must name the operation's parameter")
+            problems.append(f"{where}.param phải ghi tên tham số của thao tác")
         if not isinstance(fill, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and _PATH.match(v) for k, v in fill.items()
         ):
-            problems.append(f"{where}.fill must map field paths to answer paths")
+            problems.append(f"{where}.fill phải ánh xạ đường dẫn trường sang đường dẫn kết quả")
             fill = {}
-        problems += [f"{where}.fill: no field {t!r} in the form" for t in fill if t not in fields]
+        problems += [
+            f"{where}.fill: không có trường {t!r} trong biểu mẫu" for t in fill if t not in fields
+        ]
         rules = _rules(holds, where, problems)
         if problems:
             continue
@@ -213,18 +215,18 @@ def _collect(schema: dict[str, Any]) -> tuple[list[PrefillSource], list[str]]:
 
 def _rules(holds: Any, where: str, problems: list[str]) -> tuple[HeldRule, ...]:
     if not isinstance(holds, list):
-        problems.append(f"{where}.holds must be a list")
+        problems.append(f"{where}.holds phải là một danh sách")
         return ()
     rules = []
     for rule in holds:
         if not isinstance(rule, dict) or not isinstance(rule.get("when"), str):
-            problems.append(f"{where}.holds: each rule needs 'when' (a path in the answer)")
+            problems.append(f"{where}.holds: mỗi quy tắc cần 'when' (đường dẫn trong kết quả)")
             continue
         phrases = rule.get("title_contains") or ()
         phrases = (phrases,) if isinstance(phrases, str) else tuple(phrases)
         document = rule.get("document")
         if not document and not phrases:
-            problems.append(f"{where}.holds: a rule needs 'document' or 'title_contains'")
+            problems.append(f"{where}.holds: quy tắc cần 'document' hoặc 'title_contains'")
             continue
         rules.append(HeldRule(rule["when"], document, tuple(_fold(p) for p in phrases)))
     return tuple(rules)

@@ -57,7 +57,7 @@ def check_form_id(form_id: Any) -> str:
     """Return `form_id` if it is a safe form id (lower-case letters, digits, '_'), else raise."""
     if not isinstance(form_id, str) or not FORM_ID.match(form_id):
         raise InvalidInput(
-            f"form id {form_id!r} is not valid: use lower-case letters, digits and '_' only",
+            f"mã biểu mẫu {form_id!r} không hợp lệ: chỉ dùng chữ thường, chữ số và '_'",
             {"form": ["Mã biểu mẫu không hợp lệ"]},
         )
     return form_id
@@ -109,10 +109,10 @@ def load_form(form_id: str, *, search_path: list[Path] | None = None) -> Form:
     """Load form `form_id`; raise `NotFound` if absent, `InvalidInput` if the file is broken."""
     path = find_form(form_id, search_path=search_path)
     if path is None:
-        raise NotFound(f"form {form_id!r} not found (looked for {form_id}.json)")
+        raise NotFound(f"không tìm thấy biểu mẫu {form_id!r} (tệp {form_id}.json)")
     stat = path.stat()
     if stat.st_size > MAX_FORM_BYTES:
-        raise InvalidInput(f"form file {path} is larger than {MAX_FORM_BYTES:,} bytes")
+        raise InvalidInput(f"tệp biểu mẫu {path} lớn hơn {MAX_FORM_BYTES:,} byte")
     return _load_file(form_id, str(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -125,13 +125,13 @@ def _load_file(form_id: str, path: str, _mtime_ns: int, _size: int) -> Form:
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"form file {path} is not valid UTF-8 JSON: {exc}") from None
+        raise InvalidInput(f"tệp biểu mẫu {path} không phải JSON UTF-8 hợp lệ: {exc}") from None
     return form_from_dict(form_id, raw, path=Path(path))
 
 
 def form_from_dict(form_id: str, raw: Any, *, path: Path | None = None) -> Form:
     """Build a `Form` from its JSON content, checking the shape and the JSON Schema itself."""
-    where = str(path) if path else f"form {form_id!r}"
+    where = str(path) if path else f"biểu mẫu {form_id!r}"
     problems = form_problems(raw)
     if problems:
         raise InvalidInput(f"{where}: {'; '.join(problems)}", {"schema": problems})
@@ -141,16 +141,16 @@ def form_from_dict(form_id: str, raw: Any, *, path: Path | None = None) -> Form:
 def form_problems(raw: Any) -> list[str]:
     """List what is wrong with a form's JSON content (empty when it is a usable form)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("schema"), dict):
-        return ['a form must be a JSON object with a "schema" object']
+        return ['biểu mẫu phải là một đối tượng JSON có đối tượng "schema"']
     if "ui" in raw and not isinstance(raw["ui"], dict):
-        return ['"ui" must be a JSON object']
+        return ['"ui" phải là một đối tượng JSON']
     try:
         Draft202012Validator.check_schema(raw["schema"])
     except SchemaError as exc:
         location = "/".join(str(p) for p in exc.absolute_path) or "(root)"
-        return [f"the schema is not valid JSON Schema at {location}: {exc.message}"]
+        return [f"schema không phải JSON Schema hợp lệ tại {location}: {exc.message}"]
     if raw["schema"].get("type", "object") != "object":
-        return ['the schema must describe an object ("type": "object")']
+        return ['schema phải mô tả một đối tượng ("type": "object")']
     from forms.prefill import prefill_problems
 
     return prefill_problems(raw["schema"])

@@ -14,8 +14,6 @@ the field checks are also run on bad values, so an English message from Python i
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -31,6 +29,8 @@ from adapters.portal import portal_date, to_portal
 from adapters.registry import GROUP
 from adapters.sms import text as sms_text
 from adapters.sms import vn_phone
+from tests.language import is_vietnamese as _is_vietnamese
+from tests.language import messages
 
 ADAPTERS = Path(__file__).resolve().parents[2] / "adapters"
 SIMULATORS = sorted(ADAPTERS.glob("*/simulator.py")) + [ADAPTERS / "sim" / "app.py"]
@@ -41,54 +41,17 @@ CLIENTS = (
     + sorted(ADAPTERS.glob("*/__init__.py"))
     + [ADAPTERS / "sim" / "faults.py"]
 )
-#: Letters only Vietnamese has among the languages a message could be written in.
-VIETNAMESE = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
 #: Where the message is among a call's positional arguments (else the first).
 MESSAGE_ARG = {"SimError": 2, "_error": 2, "_Failure": 1}
 #: Calls that build an error from a message, besides any `…Error`/`…Timeout` class, and the
 #: CLI's own output (`click.echo`, its usage errors).
 ERROR_BUILDERS = {"failure", "InvalidParams", "Refused", "UnknownOperation", "InvalidInput"}
 ERROR_BUILDERS |= {"echo", "BadParameter", "ClickException"}
-#: Operation and field names (``land.compute_obligations``, ``dossier_code``): codes, not words.
-CODES = re.compile(r"\w+\.\w+|\w*_\w*")
-
-
-def _literal(message: ast.expr) -> str:
-    """The literal text of a message: a string, or the fixed parts of an f-string.
-
-    What goes into an f-string's braces (``row['operation']``, a format spec) is code, not text.
-    """
-    if isinstance(message, ast.Constant):
-        return message.value if isinstance(message.value, str) else ""
-    if isinstance(message, ast.FormattedValue):
-        return ""
-    return "".join(_literal(child) for child in ast.iter_child_nodes(message)
-                   if isinstance(child, ast.expr))  # fmt: skip
 
 
 def _messages(path: Path) -> list[tuple[int, str]]:
     """The literal text of every error built in the module (raise, `failure`, `SimError`…)."""
-    out = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Call):
-            continue
-        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
-        if not (
-            name in MESSAGE_ARG or name in ERROR_BUILDERS or name.endswith(("Error", "Timeout"))
-        ):
-            continue
-        index = MESSAGE_ARG.get(name, 0)
-        if len(node.args) <= index:
-            continue
-        text = _literal(node.args[index])
-        # A message passed on from elsewhere (exc.message, f"{operation}: {exc}") has no words.
-        if re.search(r"[^\W\d_]", CODES.sub("", text)):
-            out.append((node.lineno, text))
-    return out
-
-
-def _is_vietnamese(text: str) -> bool:
-    return bool(VIETNAMESE & set(text.lower()))
+    return messages(path, ERROR_BUILDERS, MESSAGE_ARG)
 
 
 def test_every_module_is_read() -> None:

@@ -28,7 +28,7 @@ def test_a_retrying_call_is_listed_with_its_error_attempts_and_next_retry(
     assert e.list_incidents(states=("failed",)) == []
     assert e.list_incidents(dossier=d.code) == [incident]
     assert e.list_incidents(agency_code="000.00.12.H56") == []
-    with pytest.raises(InvalidInput, match="unknown incident state"):
+    with pytest.raises(InvalidInput, match="trạng thái sự cố không hợp lệ"):
         e.list_incidents(states=("lost",))
 
 
@@ -66,7 +66,7 @@ def test_a_failed_call_retried_by_a_person_gets_one_more_attempt(make_engine) ->
     assert e.incident(job.id).attempts == 2
     assert e.retry_incident(job.id, user="tp") == "done"
     assert officers.open_steps(d) == ["check"]
-    with pytest.raises(InvalidInput, match="nothing to retry"):
+    with pytest.raises(InvalidInput, match="không có gì để thử lại"):
         e.retry_incident(job.id, user="tp")
 
 
@@ -76,7 +76,7 @@ def test_cancel_turns_the_step_into_an_incident_task_the_dossier_is_not_dropped(
     fake = FakeAdapter(AdapterError("sai tham số", retryable=False))
     e, officers, d = _start(make_engine, fake)
     job = _job(e, d.id)
-    with pytest.raises(InvalidInput, match="say why"):
+    with pytest.raises(InvalidInput, match="hãy ghi lý do"):
         e.cancel_incident(job.id, user="tp", reason="  ")
     row = e.cancel_incident(job.id, user="tp", reason="Hệ thống hộ tịch ngừng hoạt động")
     assert (row.kind, row.role, row.state) == ("incident", "head_of_unit", "open")
@@ -90,7 +90,7 @@ def test_cancel_turns_the_step_into_an_incident_task_the_dossier_is_not_dropped(
     # nothing calls the system any more, whatever the scheduler does
     e.tick(e.clock.now() + timedelta(days=3))
     assert len(fake.calls) == 1
-    with pytest.raises(InvalidInput, match="would have answered"):
+    with pytest.raises(InvalidInput, match="lẽ ra trả về"):
         e.resolve_incident(row.id, user="tp", data={})
     with pytest.raises(NotAllowed):
         e.resolve_incident(row.id, user="cv", data={"echo": {"ok": True}})
@@ -110,9 +110,9 @@ def test_cancel_refuses_a_job_that_is_done_or_never_failed(make_engine) -> None:
     fake = FakeAdapter()
     e, officers, d = _start(make_engine, fake)
     job = _job(e, d.id)
-    with pytest.raises(InvalidInput, match="nothing to cancel"):
+    with pytest.raises(InvalidInput, match="đã xong: không có gì để dừng"):
         e.cancel_incident(job.id, user="tp", reason="x")
-    with pytest.raises(InvalidInput, match="nothing to retry"):
+    with pytest.raises(InvalidInput, match="không có gì để thử lại"):
         e.retry_incident(job.id, user="tp")
 
 

@@ -37,7 +37,7 @@ def test_pay_once(online, clerks, gateway):
     assert (result.effect, result.state, result.dossier_code) == ("applied", "paid", d.code)
     fee = payments.fee(online, d.code)
     assert fee.channel == "online" and fee.paid_at is not None and fee.transaction_id
-    with pytest.raises(InvalidInput, match="already paid"):
+    with pytest.raises(InvalidInput, match="đã thanh toán"):
         payments.start_online(online, d.code)
 
 
@@ -107,7 +107,7 @@ def test_forged_or_tampered_callbacks_are_refused(online, clerks, gateway):
     cheap = json.dumps(tampered).encode()  # signed with the right key but the wrong amount
     result = payments.handle_callback(online, cheap, sign(cheap, "sim-payment-secret"))
     assert (result.effect, result.state) == ("mismatch", "pending")
-    with pytest.raises(InvalidInput, match="not JSON"):
+    with pytest.raises(InvalidInput, match="không phải JSON"):
         payments.handle_callback(online, b"{", sign(b"{", "sim-payment-secret"))
 
 
@@ -117,8 +117,8 @@ def test_counter_payment_and_bad_fees(online, clerks):
     assert (paid.state, paid.channel) == ("paid", "counter")
     with pytest.raises(InvalidInput):
         payments.set_fee(online, d.code, 0, "")
-    with pytest.raises(InvalidInput, match="already paid"):
+    with pytest.raises(InvalidInput, match="đã thanh toán"):
         payments.set_fee(online, d.code, 40_000, "")
     other = clerks.submit(TEST_PROC)
-    with pytest.raises(NotFound, match="no fee"):
+    with pytest.raises(NotFound, match="không có phí, lệ phí phải nộp"):
         payments.start_online(online, other.code)

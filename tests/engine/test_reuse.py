@@ -85,7 +85,7 @@ def test_prefill_proposes_and_reuse_is_counted_once(engine, officers, registry, 
 def test_reuse_of_something_not_proposed_is_refused(engine, officers, registry, person):
     result = engine.prefill(FORM, "applicant.cccd", person.personal_id, user="mc")
     dossier = officers.submit(KHAI_SINH)
-    with pytest.raises(InvalidInput, match="not proposed"):
+    with pytest.raises(InvalidInput, match="không có trong kết quả tra cứu"):
         engine.record_reuse(dossier.code, result, user="mc", documents=["documents.doc_01"])
     assert engine.dossier_reuse(dossier.code) == []
     with pytest.raises(NotFound):
@@ -96,7 +96,7 @@ def test_not_found_and_unavailable_record_nothing(engine, officers, registry, pe
     dossier = officers.submit(KHAI_SINH)
     missing = engine.prefill(FORM, "applicant.cccd", "074099000001", user="mc")
     assert missing.status == "not_found"
-    with pytest.raises(InvalidInput, match="nothing to reuse"):
+    with pytest.raises(InvalidInput, match="không có gì để dùng lại: tra cứu không có thông tin"):
         engine.record_reuse(dossier.code, missing, user="mc")
     registry.adapter("population").simulator().faults.set(error_next=10)
     down = engine.prefill(FORM, "applicant.cccd", person.personal_id, user="mc")

@@ -114,7 +114,7 @@ def test_non_retryable_error_is_an_incident_until_a_person_retries(make_engine) 
     assert e.retry_job(job.id, user="tp") == "pending"  # in-process: runs right away
     assert _job(e, d.id).state == "done"
     assert officers.open_steps(d) == ["check"]
-    with pytest.raises(InvalidInput, match="not failed"):
+    with pytest.raises(InvalidInput, match="đã xong, không phải đang lỗi"):
         e.retry_job(job.id, user="tp")
 
 
@@ -143,8 +143,8 @@ def test_garbage_answer_is_a_clear_incident(make_engine, garbage) -> None:
     e, officers, d = _start(make_engine, fake)
     job = _job(e, d.id)
     assert job.state == "failed"
-    assert "not an object" in job.last_error
-    assert "not an object" in audit_rows(e, "incident", d.id)[0].detail["error"]
+    assert "không phải một đối tượng" in job.last_error
+    assert "không phải một đối tượng" in audit_rows(e, "incident", d.id)[0].detail["error"]
     assert officers.open_steps(d) == ["echo"]
     assert e.dossier(d.code).status != "result_returned"
 

@@ -61,11 +61,11 @@ def test_editing_keeps_what_the_studio_does_not_show():
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
-        (FieldSpec("a b", "text", "X"), "the path must be"),
-        (FieldSpec("x", "colour", "X"), "unknown type 'colour'"),
-        (FieldSpec("x", "text", " "), "give the label"),
-        (FieldSpec("x", "choice", "X"), "a choice needs options"),
-        (FieldSpec("x", "text", "X", limits={"size": 3}), "unknown limit 'size'"),
+        (FieldSpec("a b", "text", "X"), "đường dẫn gồm các tên"),
+        (FieldSpec("x", "colour", "X"), "kiểu 'colour' không hợp lệ"),
+        (FieldSpec("x", "text", " "), "hãy ghi nhãn"),
+        (FieldSpec("x", "choice", "X"), "cần có các phương án"),
+        (FieldSpec("x", "text", "X", limits={"size": 3}), "giới hạn 'size' không hợp lệ"),
         (FieldSpec("x", "text", "X", prefill={"operation": "nope"}), "x-prefill"),
     ],
 )
@@ -78,10 +78,10 @@ def test_prefill_operations_are_checked_against_the_registry():
     raw = {"schema": build_form("f", "F", FIELDS).schema}
     assert form_problems_for(raw, {"population.lookup_citizen"}) == []
     assert form_problems_for(raw, {"business.lookup_enterprise"}) == [
-        "applicant.cccd: prefill operation 'population.lookup_citizen' is not registered"
+        "applicant.cccd: thao tác điền sẵn 'population.lookup_citizen' chưa được đăng ký"
     ]
     assert form_problems_for({"schema": []}) == [
-        'a form must be a JSON object with a "schema" object'
+        'biểu mẫu phải là một đối tượng JSON có đối tượng "schema"'
     ]
 
 

@@ -110,24 +110,27 @@ def test_enterprise_code_fills_the_enterprise(registry, people, real_entries):
 def test_unregistered_operation_is_a_form_error(make_registry, real_entries):
     registry = make_registry("business")  # population not loaded
     form = skeleton(real_entries["1.001193"])
-    with pytest.raises(InvalidInput, match="no registered adapter offers"):
+    with pytest.raises(InvalidInput, match="không hệ thống kết nối nào cung cấp"):
         propose(form, "applicant.cccd", "074096086598", caller(registry))
 
 
 def test_field_without_a_source(real_entries):
     form = skeleton(real_entries["1.001193"])
-    with pytest.raises(InvalidInput, match="declares no prefill source"):
+    with pytest.raises(InvalidInput, match="không khai báo nguồn điền sẵn"):
         propose(form, "applicant.phone", "0912345678", lambda *a: {})
 
 
 @pytest.mark.parametrize(
     ("declaration", "problem"),
     [
-        ("population", "must be an object"),
-        ({"operation": "lookup", "param": "x", "fill": {}}, "must name 'adapter.operation'"),
-        ({"operation": "a.b", "fill": {}}, "must name the operation's parameter"),
-        ({"operation": "a.b", "param": "x", "fill": {"nope": "y"}}, "no field 'nope'"),
-        ({"operation": "a.b", "param": "x", "holds": [{"when": "y"}]}, "'document' or"),
+        ("population", "phải là một đối tượng"),
+        ({"operation": "lookup", "param": "x", "fill": {}}, "phải có dạng 'adapter.operation'"),
+        ({"operation": "a.b", "fill": {}}, "phải ghi tên tham số của thao tác"),
+        (
+            {"operation": "a.b", "param": "x", "fill": {"nope": "y"}},
+            "không có trường 'nope' trong biểu mẫu",
+        ),
+        ({"operation": "a.b", "param": "x", "holds": [{"when": "y"}]}, "'document' hoặc"),
     ],
 )
 def test_broken_declarations_are_named(declaration, problem):

@@ -39,7 +39,7 @@ def test_missing_form_is_not_found(tmp_path):
 
 @pytest.mark.parametrize("form_id", ["../etc/passwd", "Receive", "", "a/b", None, "x" * 200])
 def test_unsafe_ids_are_refused(form_id):
-    with pytest.raises(InvalidInput, match="not valid"):
+    with pytest.raises(InvalidInput, match="không hợp lệ"):
         load_form(form_id)
     assert form_exists(form_id) is False
 
@@ -47,11 +47,11 @@ def test_unsafe_ids_are_refused(form_id):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("{not json", "not valid UTF-8 JSON"),
-        ("[]", '"schema" object'),
-        ('{"schema": {"type": "object", "properties": {"a": {"type": "strung"}}}}', "not valid"),
-        ('{"schema": {"type": "array"}}', "must describe an object"),
-        ('{"schema": {}, "ui": []}', '"ui" must be'),
+        ("{not json", "không phải JSON UTF-8 hợp lệ"),
+        ("[]", 'đối tượng "schema"'),
+        ('{"schema": {"type": "object", "properties": {"a": {"type": "strung"}}}}', "JSON Schema"),
+        ('{"schema": {"type": "array"}}', "phải mô tả một đối tượng"),
+        ('{"schema": {}, "ui": []}', '"ui" phải là'),
     ],
 )
 def test_broken_form_files_get_clear_errors(tmp_path, content, message):
