@@ -1,13 +1,12 @@
 """What a readable diagram promises, read from a model's BPMNDI: no shape over another.
 
 Flow nodes lie apart, each expanded subprocess is drawn around its own content only, and every
-node lies inside its pool and inside the lane that names it. Every sequence flow is drawn as a
-line of at least two points that starts on its source, ends on its target and passes through
-no other flow node (`bpmn.geometry_edges`, whose `line_problems(xml)` lists those; lint warns
-about both). The layout (`bpmn.layout`) keeps
+node lies inside its pool and inside the lane that names it. The layout (`bpmn.layout`) keeps
 these promises for every model the product generates, the studio's "insert step" keeps them
 when a designer edits one, and lint warns a designer whose drawing breaks them (a warning:
 the engine never reads the diagram). `problems(xml)` lists each broken promise in words.
+Sequence-flow lines have promises of their own (`bpmn.geometry_edges`: drawn, attached to
+their ends, through no other shape); lint warns about both kinds, with the codes below.
 """
 
 from __future__ import annotations
