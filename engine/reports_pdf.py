@@ -10,6 +10,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.enums import RenderStyle
 
 from .metrics_backlog import BacklogRow
 from .reports import DailyReport, ReportError
@@ -145,8 +146,9 @@ def _row(
     x, y = pdf.l_margin, pdf.get_y()
     baseline = y + 0.5 * LINE + 0.3 * pdf.font_size  # where fpdf2's cell puts it
     pad = pdf.c_margin
+    style = RenderStyle.DF if header else RenderStyle.D  # not a string: fpdf2 parses those
     for i, (value, width) in enumerate(zip(values, widths, strict=True)):
-        pdf.rect(x, y, width, LINE, style="DF" if header else "D")
+        pdf.rect(x, y, width, LINE, style=style)
         text, used = fit(value, width - 2 * pad)
         pdf.text(x + (width - pad - used if i in right else pad), baseline, text)
         x += width
@@ -154,7 +156,8 @@ def _row(
 
 
 class _Fit:
-    """Cut texts to a width in one font, measuring each character once.
+    """Cut texts to a width in one font, measuring each character once and each text once
+    per width (a procedure's or an agency's name comes back on every other line).
 
     fpdf2 measures a string as the sum of its characters' widths (no kerning without text
     shaping), so the sums here are its own.
@@ -163,9 +166,12 @@ class _Fit:
     def __init__(self, pdf: FPDF, style: str, size: float) -> None:
         self.pdf, self.style, self.size = pdf, style, size
         self.widths: dict[str, float] = {}
+        self.cut: dict[tuple[str, float], tuple[str, float]] = {}
 
     def use(self) -> None:
-        self.pdf.set_font("DejaVu", self.style, self.size)
+        pdf = self.pdf
+        if (pdf.font_family, pdf.font_style, pdf.font_size_pt) != ("dejavu", self.style, self.size):
+            pdf.set_font("DejaVu", self.style, self.size)
 
     def width(self, char: str) -> float:
         if char not in self.widths:
@@ -175,6 +181,13 @@ class _Fit:
     def __call__(self, text: str, width: float) -> tuple[str, float]:
         """``text`` or its longest beginning that fits ``width`` with an ellipsis, and its
         width."""
+        key = (text, width)
+        done = self.cut.get(key)
+        if done is None:
+            done = self.cut[key] = self._fit(text, width)
+        return done
+
+    def _fit(self, text: str, width: float) -> tuple[str, float]:
         room = width - self.width("…")
         total, cut, at_cut = 0.0, None, 0.0
         for i, char in enumerate(text):
