@@ -28,6 +28,16 @@ ONLINE_ACTOR = "cong-dich-vu-cong"
 #: Documents whose kind starts with this are results (the electronic result, its draft).
 RESULT_KIND = "result"
 MAX_DOCUMENTS = 20
+#: A dossier's status as the refusals citizens read say it (as the web UI's status labels).
+STATUS_VI = {
+    "received": "đã tiếp nhận",
+    "in_process": "đang giải quyết",
+    "supplement_requested": "chờ bổ sung hồ sơ",
+    "settled": "đã có kết quả, chờ trả",
+    "result_returned": "đã trả kết quả",
+    "refused": "bị từ chối giải quyết",
+    "withdrawn": "đã rút",
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ def check_uploads(engine: Engine, uploads: list[Upload]) -> None:
     """Refuse the whole request if any document is bad, naming each one (nothing is stored)."""
     if len(uploads) > MAX_DOCUMENTS:
         raise InvalidInput(
-            f"at most {MAX_DOCUMENTS} documents per request",
+            f"mỗi lần gửi tối đa {MAX_DOCUMENTS} tệp",
             {"documents": [f"tối đa {MAX_DOCUMENTS} tệp"]},
         )
     limit = engine.settings.max_upload_bytes
@@ -59,7 +69,7 @@ def check_uploads(engine: Engine, uploads: list[Upload]) -> None:
         elif sniff(up.content) is None:
             errors[f"{where}.content"] = ["chỉ nhận PDF, JPEG hoặc PNG (kiểm tra theo nội dung)"]
     if errors:
-        raise InvalidInput("one or more documents are not acceptable", errors)
+        raise InvalidInput("có tệp không được chấp nhận", errors)
 
 
 def list_procedures(engine: Engine, agencies: frozenset[str] | None = None) -> list[dict]:
@@ -92,7 +102,7 @@ def receiving_agency(engine: Engine, procedure_code: str, agency_code: str | Non
     with engine.db.read() as s:
         proc = s.get(Procedure, procedure_code)
         if proc is None or proc.current_version_id is None:
-            raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+            raise UnknownProcedure(f"thủ tục {procedure_code} chưa được triển khai")
         return agency_code or proc.agency_code or engine.settings.default_agency
 
 
@@ -139,10 +149,10 @@ def supplement_online(
     """Answer a supplementation request: attach the documents, then resume the dossier."""
     check_uploads(engine, uploads)
     if not uploads:
-        raise InvalidInput("send the requested documents", {"documents": ["bắt buộc"]})
+        raise InvalidInput("hãy gửi các giấy tờ được yêu cầu bổ sung", {"documents": ["bắt buộc"]})
     d = engine.dossier(code)
     if d.status != "supplement_requested":
-        raise InvalidInput(f"dossier {d.code} is {d.status}: no supplementation is requested")
+        raise InvalidInput(f"hồ sơ {d.code} {_status(d.status)}: không có yêu cầu bổ sung nào")
     task = next(
         (
             t
@@ -152,7 +162,7 @@ def supplement_online(
         None,
     )
     if task is None:
-        raise InvalidInput(f"dossier {d.code} has no open supplementation step")
+        raise InvalidInput(f"hồ sơ {d.code} không có bước bổ sung nào đang mở")
     for up in uploads:
         engine.attach_document(d.code, up.content, filename=up.filename, kind=up.kind, actor=actor)
     engine.ensure_user(ONLINE_ACTOR, "Cổng dịch vụ công (công dân nộp)", None, [task.role or ""])
@@ -251,14 +261,16 @@ def result_content(engine: Engine, code: str, document_id: int) -> tuple[Any, by
     for doc in results(engine, code):
         if doc.id == document_id:
             return doc, engine.document_content(engine.dossier(code).id, document_id)
-    raise NotFound(f"dossier {code} has no result document {document_id}")
+    raise NotFound(f"hồ sơ {code} không có tài liệu kết quả số {document_id}")
 
 
 def confirm_draft(engine: Engine, code: str, *, actor: str) -> None:
     """Record that the citizen agreed with the electronic draft of the result."""
     d = engine.dossier(code)
     if d.status != "settled":
-        raise InvalidInput(f"dossier {d.code} is {d.status}: there is no draft to confirm")
+        raise InvalidInput(
+            f"hồ sơ {d.code} {_status(d.status)}: không có dự thảo kết quả để xác nhận"
+        )
     with engine.db.write() as s:
         audit.record(
             s, at=engine.clock.now(), actor=actor, action="result_draft_confirmed",
@@ -287,3 +299,8 @@ def dossiers_of(engine: Engine, personal_id: str, *, limit: int = 50) -> list[Do
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _status(status: str) -> str:
+    """Say a dossier's status in Vietnamese (an unknown one as it is stored)."""
+    return STATUS_VI.get(status, status)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 SUPERVISORS = frozenset({"head_of_unit", "leader", "admin"})
 #: The form fields an action answers besides plain completion.
 ACTION_FIELDS = {"refuse": ("reasons",), "supplement": ("missing_documents", "note")}
+#: A task row's state as the errors officers read say it ("công việc … đã hoàn thành").
+TASK_STATES = {"open": "đang mở", "completed": "đã hoàn thành", "cancelled": "đã hủy"}
 
 
 class TaskActions:
@@ -25,7 +27,7 @@ class TaskActions:
         with self.db.write() as s:
             row = self._open_row(s, task_id)
             if row.assignee not in (None, user):
-                raise Conflict(f"task {task_id} is already claimed by {row.assignee}")
+                raise Conflict(f"công việc {task_id} đã được nhận bởi {row.assignee}")
             self._check_can_work(s, row, user)
             done = s.execute(
                 update(TaskRow)
@@ -36,7 +38,7 @@ class TaskActions:
                 holder = s.execute(select(TaskRow.assignee).where(TaskRow.id == task_id)).scalar()
                 if holder == user:
                     return row
-                raise Conflict(f"task {task_id} is already claimed by {holder}")
+                raise Conflict(f"công việc {task_id} đã được nhận bởi {holder}")
             self._audit_task(s, row, user, "claim", now)
             s.refresh(row)
             return row
@@ -46,7 +48,7 @@ class TaskActions:
         with self.db.write() as s:
             row = self._open_row(s, task_id)
             if row.assignee != user and not self._is_supervisor(s, user):
-                raise NotAllowed(f"task {task_id} is held by {row.assignee}, not {user}")
+                raise NotAllowed(f"công việc {task_id} do {row.assignee} giữ, không phải {user}")
             before, row.assignee = row.assignee, None
             self._audit_task(s, row, user, "release", now, previous=before)
             return row
@@ -58,7 +60,7 @@ class TaskActions:
             row = self._open_row(s, task_id)
             supervisor = self._is_supervisor(s, user)
             if row.assignee not in (None, user) and not supervisor:
-                raise NotAllowed(f"task {task_id} is held by {row.assignee}")
+                raise NotAllowed(f"công việc {task_id} do {row.assignee} giữ")
             if row.assignee is None and user != to and not supervisor:
                 self._check_can_work(s, row, user)
             saved, row.assignee = row.assignee, None
@@ -78,7 +80,7 @@ class TaskActions:
     ) -> TaskRow:
         """Complete a user task with form data; the decision drives the model's gateways."""
         if not isinstance(data or {}, dict):
-            raise InvalidInput("task data must be a JSON object")
+            raise InvalidInput("dữ liệu công việc phải là một đối tượng JSON")
         return self._run_task(task_id, user, dict(data or {}), action, expected_version)
 
     def request_supplementation(
@@ -88,8 +90,8 @@ class TaskActions:
         missing = [m.strip() for m in missing if isinstance(m, str) and m.strip()]
         if not missing:
             raise InvalidInput(
-                "say which documents are missing",
-                {"missing_documents": ["at least one item is required"]},
+                "hãy ghi những giấy tờ còn thiếu",
+                {"missing_documents": ["cần ít nhất một giấy tờ"]},
             )
         data = {"missing_documents": missing, "note": note}
         return self._run_task(task_id, user, data, "supplement", None)
@@ -107,7 +109,7 @@ class TaskActions:
             reasons = [reasons]
         reasons = [r.strip() for r in reasons if isinstance(r, str) and r.strip()]
         if not reasons:
-            raise InvalidInput("a refusal needs its reasons", {"reasons": ["required"]})
+            raise InvalidInput("từ chối phải ghi rõ lý do", {"reasons": ["required"]})
         return self._run_task(task_id, user, {"reasons": reasons}, "refuse", None)
 
     # -- helpers -------------------------------------------------------------------
@@ -128,15 +130,17 @@ class TaskActions:
             if supplement_only:
                 row = ctx.session.get(TaskRow, task_id)
                 if row is not None and not self.is_supplement_task(row):
-                    raise InvalidInput(f"task {task_id} ({row.name}) is not a supplementation task")
+                    raise InvalidInput(
+                        f"công việc {task_id} ({row.name}) không phải bước bổ sung hồ sơ"
+                    )
             row, task = self._ready_task(ctx, task_id)
             if row.kind != "user":
-                raise NotAllowed(f"task {task_id} is run by the system")
+                raise NotAllowed(f"công việc {task_id} do hệ thống thực hiện")
             self._check_can_work(ctx.session, row, user, known=ctx.user)
             if action != "complete" and action not in row.actions:
                 raise InvalidInput(
-                    f"action {action!r} is not offered at {row.name}",
-                    {"action": [f"one of {['complete', *row.actions]}"]},
+                    f"bước {row.name} không có thao tác {action!r}",
+                    {"action": [f"một trong {['complete', *row.actions]}"]},
                 )
             self._validate_form(row, data, action)
             supplement_task = self.is_supplement_task(row)
@@ -194,7 +198,7 @@ class TaskActions:
             own = ACTION_FIELDS.get(action, ())
             errors = {k: v for k, v in errors.items() if k.split(".")[0].split("[")[0] in own}
         if errors:
-            raise InvalidInput(f"the form of {row.name} has errors", errors)
+            raise InvalidInput(f"biểu mẫu của bước {row.name} còn lỗi", errors)
 
     def form_search_path(self: Engine) -> list | None:
         return None
@@ -202,9 +206,9 @@ class TaskActions:
     def _open_row(self: Engine, s: Any, task_id: str) -> TaskRow:
         row = s.get(TaskRow, task_id)
         if row is None:
-            raise NotFound(f"task {task_id} does not exist")
+            raise NotFound(f"không có công việc {task_id}")
         if row.state != "open":
-            raise Conflict(f"task {task_id} is already {row.state}")
+            raise Conflict(f"công việc {task_id} {TASK_STATES.get(row.state, row.state)}")
         return row
 
     def _is_supervisor(self: Engine, s: Any, username: str) -> bool:

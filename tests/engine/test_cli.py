@@ -231,8 +231,8 @@ def test_claim_release_assign(lt: Lt) -> None:
     assert (
         "claimed by phuloi.motcua" in lt.ok("task", "claim", task, "--user", "phuloi.motcua").stdout
     )
-    lt.fails("task", "claim", task, "--user", "admin", says="claimed by phuloi.motcua")
-    lt.fails("task", "release", task, "--user", "thudaumot.motcua", says="held by phuloi.motcua")
+    lt.fails("task", "claim", task, "--user", "admin", says="đã được nhận bởi phuloi.motcua")
+    lt.fails("task", "release", task, "--user", "thudaumot.motcua", says="do phuloi.motcua giữ")
     assert "released" in lt.ok("task", "release", task, "--user", "phuloi.motcua").stdout
     out = lt.ok("task", "assign", task, "--to", "phuloi.motcua", "--user", "phuloi.truongphong")
     assert "assigned to phuloi.motcua" in out.stdout
@@ -318,15 +318,15 @@ def test_task_errors_get_one_clear_line(lt: Lt) -> None:
     lt.ok("task", "complete", receive, "--user", "phuloi.motcua")
     lt.fails("task", "complete", receive, "--user", "phuloi.motcua", says="already completed")
     appraise = lt.only_task(code, "appraise")
-    line = lt.fails("task", "complete", appraise, "--user", "phuloi.chuyenvien", says="has errors")
+    line = lt.fails("task", "complete", appraise, "--user", "phuloi.chuyenvien", says="còn lỗi")
     assert "opinion" in line
     lt.fails(
         "task", "complete", appraise, "--user", "phuloi.chuyenvien", "--action", "refuse",
-        says="a refusal needs its reasons",
+        says="từ chối phải ghi rõ lý do",
     )  # fmt: skip
     lt.fails(
         "task", "complete", appraise, "--user", "phuloi.chuyenvien", "--action", "supplement",
-        says="say which documents are missing",
+        says="hãy ghi những giấy tờ còn thiếu",
     )  # fmt: skip
     assert [t["step"] for t in lt.json("task", "list", "--dossier", code)] == ["appraise"]
 

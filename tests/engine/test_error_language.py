@@ -18,7 +18,14 @@ from tests.language import english, messages
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 #: Modules whose every message is Vietnamese.
-MODULES = ["incidents.py", "payments.py", "reuse.py", "service_jobs.py"]
+MODULES = [
+    "incidents.py",
+    "online.py",
+    "payments.py",
+    "reuse.py",
+    "service_jobs.py",
+    "task_actions.py",
+]
 #: The engine's error classes (any ``…Error`` is counted too).
 BUILDERS = {
     "InvalidInput", "NotFound", "NotAllowed", "Conflict", "TaskNotReady", "UnknownProcedure",

@@ -37,7 +37,7 @@ def snapshot(engine, dossier) -> tuple:
 def test_claim_is_exclusive(engine, at_appraise) -> None:
     d, task = at_appraise
     assert engine.claim(task.id, user="cv").assignee == "cv"
-    with pytest.raises(Conflict, match="already claimed by cv"):
+    with pytest.raises(Conflict, match="đã được nhận bởi cv"):
         engine.claim(task.id, user="cv2")
     assert engine.claim(task.id, user="cv").assignee == "cv"  # claiming again is harmless
     with pytest.raises(NotAllowed, match="claimed by cv"):
@@ -141,7 +141,7 @@ def test_form_errors_name_the_field_and_change_nothing(engine, at_appraise, data
 def test_task_data_must_be_an_object(engine, at_appraise, data) -> None:
     d, task = at_appraise
     before = snapshot(engine, d)
-    with pytest.raises(InvalidInput, match="JSON object"):
+    with pytest.raises(InvalidInput, match="đối tượng JSON"):
         engine.complete(task.id, user="cv", data=data)
     assert snapshot(engine, d) == before
 
@@ -185,7 +185,7 @@ def test_complete_with_an_action_still_checks_the_form(engine, at_appraise, acti
 
 def test_supplement_only_at_the_supplement_step(engine, at_appraise) -> None:
     d, task = at_appraise
-    with pytest.raises(InvalidInput, match="not a supplementation task"):
+    with pytest.raises(InvalidInput, match="không phải bước bổ sung hồ sơ"):
         engine.supplement(task.id, user="cv", data={"supplemented_documents": ["x"]})
 
 

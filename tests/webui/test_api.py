@@ -162,7 +162,8 @@ def test_supplement_withdraw_and_results(client, engine):
     late = client.post(
         f"/api/v1/dossiers/{code}/supplement", json=body, headers=auth(tok, new_key())
     )
-    assert late.status_code == 400 and "no supplementation" in late.get_json()["error"]["message"]
+    message = late.get_json()["error"]["message"]
+    assert late.status_code == 400 and "không có yêu cầu bổ sung" in message
     officers.walk(code, ["appraise", "approve"])
     result = PDF.replace(b"<<>>endobj", b"<</KQ 1>>endobj")
     engine.attach_document(code, result, filename="giấy khai sinh.pdf", kind="result", actor="ld")

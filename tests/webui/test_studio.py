@@ -284,7 +284,7 @@ def test_the_form_preview_says_what_is_wrong(client, logged_in, designer):
         client, "/thiet-ke/api/bieu-mau/xem-truoc",
         {"form_id": "tk_x", "fields": [{"path": "Sai tên", "type": "text", "label": ""}]},
     )  # fmt: skip
-    assert bad.status_code == 400 and "label" in bad.get_json()["error"]
+    assert bad.status_code == 400 and "hãy ghi nhãn" in bad.get_json()["error"]
     sample = post_json(
         client, "/thiet-ke/api/bieu-mau/xem-truoc",
         {"form_id": "tk_x", "fields": FIELDS, "sample": {"so_dien_thoai": "123"}},
