@@ -55,9 +55,10 @@ from .service_jobs import ServiceJobs
 from .settings import Settings, load
 from .specs import ModelCache, elements_to_json, lanes_to_json, spec_blob_for
 from .step_writes import insert_new
-from .steps import StepContext, finish_step, run_step
+from .steps import StepContext, finish_step, remember, run_step
 from .task_actions import TaskActions
 from .ticks import Ticks
+from .workflow_cache import WorkflowCache
 
 CHANNELS = ("counter", "online", "post")
 SYSTEM = "system"
@@ -94,6 +95,7 @@ class Engine(
         self.db = database or Database(self.settings.database_url)
         self.clock = clock or SystemClock()
         self.models = ModelCache()
+        self.workflows = WorkflowCache(self.settings.workflow_cache_size)
         self.lifecycle = Lifecycle()
         self._calendar = calendar
         self._service_caller = service_caller
@@ -332,6 +334,7 @@ class Engine(
             with using(ManualClock(now)):
                 ctx.advance()
             finish_step(ctx, new=True)
+        remember(ctx)
         for callback in ctx.after_commit:
             callback()
         return dossier
@@ -409,7 +412,10 @@ class Engine(
         if row.state != "open":
             by = f" by {row.completed_by}" if row.completed_by else ""
             raise TaskNotReady(f"task {task_id} ({row.name}) is already {row.state}{by}")
-        task = ctx.workflow.get_task_from_id(UUID(task_id))
+        try:
+            task = ctx.workflow.get_task_from_id(UUID(task_id))
+        except TaskNotFoundException:  # a row the workflow no longer has (a restored state)
+            task = None
         if task is None or not task.state & _READY:
             raise TaskNotReady(f"task {task_id} ({row.name}) is not ready")
         return row, task
@@ -447,6 +453,7 @@ class Engine(
         return self.calendar.due_date(self._step_now(), days, "working_days").isoformat()
 
 
+from SpiffWorkflow.exceptions import TaskNotFoundException  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 _READY = TaskState.READY

@@ -27,6 +27,9 @@ class Settings:
     broker_url: str = "redis://127.0.0.1:6379/0"
     #: Largest BPMN file accepted, in bytes (a hostile 50 MB upload is refused before parsing).
     max_bpmn_bytes: int = 5_000_000
+    #: Workflows kept in memory per process for its next step of the same dossier (0: off);
+    #: a step that finds its dossier's saved workflow here skips rebuilding it from the row.
+    workflow_cache_size: int = 512
     #: Province calendar (make-up working days, extra days off) loaded at start, YAML.
     calendar_file: str = ""
     #: Share of a step's time left at which the step is flagged near-due.

@@ -90,13 +90,17 @@ def load_specs(blob: bytes) -> tuple[Any, dict]:
 class StoredState:
     format_version: int
     blob: bytes
+    #: The blob reads back as exactly what was serialised: no value was changed on the way
+    #: to JSON (a tuple made a list, a set or a date made a string, an int key a string).
+    #: Only then may the saved object stand in for a load (``engine.workflow_cache``).
+    faithful: bool = False
 
 
 def save_state(workflow: BpmnWorkflow) -> StoredState:
     prune_history(workflow)
     dct = SERIALIZER.to_dict(workflow)
     raw = json.dumps(dct, separators=(",", ":"), default=str).encode()
-    return StoredState(STATE_FORMAT, zlib.compress(raw, 3))
+    return StoredState(STATE_FORMAT, zlib.compress(raw, 3), faithful=json.loads(raw) == dct)
 
 
 def load_state(

@@ -60,6 +60,8 @@ class StepContext:
     _open_rows: dict[str, TaskRow] | None = None
     #: The task tree's last walk (``advance`` takes it once the workflow has settled).
     live: LiveTasks | None = None
+    #: The state the step wrote (set as it finishes).
+    stored: StoredState | None = None
 
     def __post_init__(self) -> None:
         self.writes = StepWrites(self.dossier.id, self.now)
@@ -208,9 +210,19 @@ def run_step(
             result = action(ctx)
             ctx.advance()
         finish_step(ctx)
+    remember(ctx)
     for callback in ctx.after_commit:
         callback()
     return result
+
+
+def remember(ctx: StepContext) -> None:
+    """Keep the committed step's workflow for this process's next step of the dossier."""
+    stored = ctx.stored
+    if stored is not None and stored.faithful:
+        ctx.engine.workflows.put(
+            ctx.dossier.id, ctx.dossier.version_id, stored.format_version, stored.blob, ctx.workflow
+        )
 
 
 def _lock_statement(by_task: bool) -> Select:
@@ -289,12 +301,14 @@ def _locked_context(
             session.expunge(row)  # as they were before it: read them again
         open_rows = None
     model = engine.models.get_by_key(session, dossier.version_id, content_hash, process_id)
-    workflow = load_state(
-        StoredState(format_version, blob),
-        model.spec,
-        model.subprocess_specs,
-        engine.script_engine,
-    )
+    workflow = engine.workflows.take(dossier.id, dossier.version_id, format_version, blob)
+    if workflow is None:
+        workflow = load_state(
+            StoredState(format_version, blob),
+            model.spec,
+            model.subprocess_specs,
+            engine.script_engine,
+        )
     ctx = StepContext(engine, session, dossier, procedure, model, workflow, actor, now, user=user)
     ctx._open_rows = open_rows
     ctx.bpmn_timers_before = waiting_timers(workflow)
@@ -321,7 +335,7 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
     from .portal_sync import on_step
 
     on_step(ctx)  # the portal outbox and the applicant's notifications
-    stored = save_state(ctx.workflow)
+    stored = ctx.stored = save_state(ctx.workflow)
     if not new:  # a new dossier is inserted with its first version already
         ctx.dossier.lock_version += 1
     messages = sync_messages(ctx)
