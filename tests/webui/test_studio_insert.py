@@ -37,6 +37,7 @@ MODELS = {
 SCRIPTS = (
     ROOT / "node_modules" / "bpmn-js" / "dist" / "bpmn-modeler.production.min.js",
     ROOT / "webui" / "static" / "studio_moddle.js",
+    ROOT / "webui" / "static" / "studio_routing.js",
     ROOT / "webui" / "static" / "studio_insert.js",
 )
 OPEN = """async xml => {

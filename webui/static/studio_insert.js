@@ -12,7 +12,10 @@
      which for a node inside an expanded subprocess is the subprocess (no lanes), so those
      nodes would lose their lane — and with it their role, since the engine assigns a user
      task by its lane's flowNodeRef. Nodes only move along the flow, never across lanes, so
-     every lane keeps the flowNodeRefs it had, and the new step joins its source's lanes. */
+     every lane keeps the flowNodeRefs it had, and the new step joins its source's lanes.
+   Moving shapes bends the lines around them without looking where they go, so a line may end
+   up through the new step or a moved shape: every flow line the insert left broken is drawn
+   again (studio_routing.js, loaded first); a line already broken before is the designer's. */
 (function () {
   "use strict";
   var GAP = 30; // free space before and after the new step, along the flow
@@ -92,14 +95,24 @@
     return [];
   };
 
-  function InsertStepHandler(modeling, spaceTool, canvas, elementRegistry, commandStack) {
+  function InsertStepHandler(modeling, spaceTool, canvas, elementRegistry, commandStack,
+                             studioRouting) {
     this._modeling = modeling;
+    this._routing = studioRouting;
     this._spaceTool = spaceTool;
     this._canvas = canvas;
     this._registry = elementRegistry;
     this._commandStack = commandStack;
   }
-  InsertStepHandler.$inject = ["modeling", "spaceTool", "canvas", "elementRegistry", "commandStack"];
+  InsertStepHandler.$inject = ["modeling", "spaceTool", "canvas", "elementRegistry", "commandStack",
+    "studioRouting"];
+
+  function sequenceFlows(registry) {
+    return registry.filter(function (e) { return is(e, "bpmn:SequenceFlow"); });
+  }
+  function lineOf(connection) {
+    return JSON.stringify((connection.waypoints || []).map(function (p) { return [p.x, p.y]; }));
+  }
 
   InsertStepHandler.prototype.preExecute = function (context) {
     var flow = context.flow, source = flow.source, target = flow.target;
@@ -109,6 +122,10 @@
         var bo = lane.businessObject;
         return { lane: bo, refs: bo.get("flowNodeRef").slice() };
       });
+    var routing = this._routing, broken = {};
+    sequenceFlows(this._registry).forEach(function (f) {
+      if (routing.isBroken(f)) { broken[f.id] = lineOf(f); }
+    });
     var root = spaceRoot(source, this._canvas);
     var parent = source.parent;
     var homes = homeLanes(source, root, lanes);
@@ -130,6 +147,9 @@
     modeling.reconnectEnd(flow, shape, dock);
     modeling.connect(shape, target, { type: "bpmn:SequenceFlow" });
     modeling.updateProperties(shape, { name: context.name || "Bước mới" });
+    routing.tidy(sequenceFlows(this._registry).filter(function (f) {
+      return broken[f.id] !== lineOf(f);
+    }));
 
     var joins = homes.map(function (lane) { return lane.businessObject; });
     lanes.forEach(function (entry) {
@@ -228,6 +248,7 @@
   };
 
   window.StudioInsertModule = {
+    __depends__: [window.StudioRoutingModule],
     __init__: ["studioInsert"],
     studioInsert: ["type", StudioInsert]
   };
