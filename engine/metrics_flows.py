@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from .metrics_period import Period
 from .metrics_sql import in_period
@@ -50,15 +50,28 @@ def flow_figures(
     analyse = getattr(engine, "analyse_dossiers", None)
     if analyse is None:
         return None
-    ready = func.coalesce(Dossier.settled_at, Dossier.finished_at)
-    where = [Dossier.procedure_code == procedure_code, in_period(ready, period)]
+    scope = [Dossier.procedure_code == procedure_code]
     if agency_codes is not None:
-        where.append(Dossier.agency_code.in_(sorted(agency_codes)))
+        scope.append(Dossier.agency_code.in_(sorted(agency_codes)))
+    # Ready in the period: the result was (settled_at), or, without one, the dossier
+    # finished then. Two disjoint parts, each a range of an index that carries the other
+    # columns tested, instead of a test of every dossier of the procedure (50,000 heap
+    # reads at a million dossiers).
+    parts = [
+        (Dossier.settled_at, [in_period(Dossier.settled_at, period)]),
+        (
+            Dossier.finished_at,
+            [Dossier.settled_at.is_(None), in_period(Dossier.finished_at, period)],
+        ),
+    ]
+    ready = union_all(
+        *(select(Dossier.id, at.label("at")).where(*scope, *conds) for at, conds in parts)
+    ).subquery()
     with engine.db.read() as s:
-        finished = s.execute(select(func.count()).where(*where)).scalar_one()
+        finished = s.execute(select(func.count()).select_from(ready)).scalar_one()
         ids = list(
             s.execute(
-                select(Dossier.id).where(*where).order_by(ready.desc(), Dossier.id).limit(limit)
+                select(ready.c.id).order_by(ready.c.at.desc(), ready.c.id).limit(limit)
             ).scalars()
         )
     analysed = analyse(ids)  # one read of all their rows, not six per dossier
