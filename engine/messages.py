@@ -55,6 +55,7 @@ def sync_messages(ctx: StepContext) -> list[int]:
             session.execute(delete(MessageWait).where(MessageWait.dossier_id == ctx.dossier.id))
         for name, correlation in now_waiting:
             session.add(MessageWait(dossier_id=ctx.dossier.id, name=name, correlation=correlation))
+    ctx.message_waits_before = now_waiting  # what the saved state waits on, from now on
     waits = [name for name, _correlation in now_waiting]
     if thrown:
         session.flush()

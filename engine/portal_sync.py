@@ -68,7 +68,9 @@ def on_step(ctx: StepContext) -> None:
 def _appointment(ctx: StepContext) -> datetime | None:
     """The date the citizen was promised: the legal due date, or the apology letter's new one."""
     due = ctx.dossier.due_at
-    for task in ctx.workflow.get_tasks(spec_name=APOLOGY_STEP, state=TaskState.COMPLETED):
+    for task in ctx.live_tasks().seen:  # the step's walk: get_tasks would walk it again
+        if task.task_spec.name != APOLOGY_STEP or not task.state & TaskState.COMPLETED:
+            continue
         raw = task.data.get("new_due_date")
         try:
             day = datetime.fromisoformat(str(raw)).date()

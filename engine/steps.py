@@ -25,6 +25,7 @@ from .specs import LoadedModel
 from .state import StoredState, load_state, save_state
 from .step_writes import AUDIT, StepWrites
 from .task_sync import SyncResult, sync, waiting_timers
+from .workflow_cache import Kept
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -218,11 +219,12 @@ def run_step(
 
 def remember(ctx: StepContext) -> None:
     """Keep the committed step's workflow for this process's next step of the dossier."""
-    stored = ctx.stored
-    if stored is not None and stored.faithful:
-        ctx.engine.workflows.put(
-            ctx.dossier.id, ctx.dossier.version_id, stored.format_version, stored.blob, ctx.workflow
-        )
+    stored, timers, waits = ctx.stored, ctx.bpmn_timers_before, ctx.message_waits_before
+    if stored is None or not stored.faithful or timers is None or waits is None:
+        return
+    d = ctx.dossier
+    kept = Kept(d.version_id, stored.format_version, stored.blob, ctx.workflow, timers, waits)
+    ctx.engine.workflows.put(d.id, kept)
 
 
 def _lock_statement(by_task: bool) -> Select:
@@ -301,18 +303,20 @@ def _locked_context(
             session.expunge(row)  # as they were before it: read them again
         open_rows = None
     model = engine.models.get_by_key(session, dossier.version_id, content_hash, process_id)
-    workflow = engine.workflows.take(dossier.id, dossier.version_id, format_version, blob)
-    if workflow is None:
+    kept = engine.workflows.take(dossier.id, dossier.version_id, format_version, blob)
+    if kept is not None:
+        workflow, timers, waits = kept.workflow, dict(kept.timers), list(kept.waits)
+    else:
         workflow = load_state(
             StoredState(format_version, blob),
             model.spec,
             model.subprocess_specs,
             engine.script_engine,
         )
+        timers, waits = waiting_timers(workflow), waiting_messages(workflow)
     ctx = StepContext(engine, session, dossier, procedure, model, workflow, actor, now, user=user)
     ctx._open_rows = open_rows
-    ctx.bpmn_timers_before = waiting_timers(workflow)
-    ctx.message_waits_before = waiting_messages(workflow)
+    ctx.bpmn_timers_before, ctx.message_waits_before = timers, waits
     return ctx
 
 

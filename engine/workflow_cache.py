@@ -27,11 +27,16 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class _Entry:
+class Kept:
+    """A saved workflow and what its step found it waiting on (the next step's "before")."""
+
     version_id: int
     format_version: int
     blob: bytes
     workflow: Any
+    #: BPMN timers (task id → due) and message waits of the saved workflow.
+    timers: dict[str, Any]
+    waits: list[tuple[str, Any]]
 
 
 class WorkflowCache:
@@ -39,13 +44,15 @@ class WorkflowCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        self._entries: OrderedDict[int, Kept] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def take(self, dossier_id: int, version_id: int, format_version: int, blob: bytes) -> Any:
-        """The workflow saved as exactly ``blob`` for this dossier, or None; the entry goes."""
+    def take(
+        self, dossier_id: int, version_id: int, format_version: int, blob: bytes
+    ) -> Kept | None:
+        """What was saved as exactly ``blob`` for this dossier, or None; the entry goes."""
         if self.size <= 0:
             return None
         with self._lock:
@@ -57,17 +64,14 @@ class WorkflowCache:
             and entry.blob == blob
         ):
             self.hits += 1
-            return entry.workflow
+            return entry
         self.misses += 1
         return None
 
-    def put(
-        self, dossier_id: int, version_id: int, format_version: int, blob: bytes, workflow: Any
-    ) -> None:
-        """Keep ``workflow`` as the one stored as ``blob`` (call after that write committed)."""
+    def put(self, dossier_id: int, entry: Kept) -> None:
+        """Keep what a step saved (call after its write committed)."""
         if self.size <= 0:
             return
-        entry = _Entry(version_id, format_version, blob, workflow)
         with self._lock:
             self._entries[dossier_id] = entry
             self._entries.move_to_end(dossier_id)

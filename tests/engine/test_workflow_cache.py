@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from datetime import datetime
 
 import pytest
 
@@ -11,7 +12,7 @@ from engine import steps
 from engine.errors import TaskNotReady
 from engine.models import Dossier
 from engine.state import SERIALIZER, save_state
-from engine.workflow_cache import WorkflowCache
+from engine.workflow_cache import Kept, WorkflowCache
 from tests.engine.conftest import (
     HAPPY,
     KET_HON,
@@ -19,6 +20,15 @@ from tests.engine.conftest import (
     restore,
     setup_engine,
     stored_state,
+)
+from tests.engine.test_messages import PAIR
+from tests.engine.test_working_timers import (  # noqa: F401  (``deployed`` is a fixture)
+    MINUTE,
+    THREE_DAYS_DUE,
+    VN,
+    bpmn_timers,
+    deployed,
+    start_waiting,
 )
 
 
@@ -107,16 +117,39 @@ def test_a_process_without_the_cache_reads_every_step_from_the_row(make_engine) 
     assert e.dossier(d.code).status == "result_returned"
 
 
+def _kept(blob: bytes, workflow: object = None) -> Kept:
+    return Kept(7, 1, blob, workflow, {}, [])
+
+
 def test_the_cache_keeps_the_most_recently_used_dossiers() -> None:
     cache = WorkflowCache(2)
     for dossier_id in (1, 2, 3):
-        cache.put(dossier_id, 7, 1, b"s%d" % dossier_id, object())
+        cache.put(dossier_id, _kept(b"s%d" % dossier_id))
     assert sorted(cache._entries) == [2, 3]
     assert cache.take(2, 7, 1, b"other bytes") is None  # taken and dropped: not the same state
     assert cache.take(2, 7, 1, b"s2") is None
     assert cache.take(3, 8, 1, b"s3") is None  # another model version
-    cache.put(4, 7, 1, b"s4", "wf")
-    assert cache.take(4, 7, 1, b"s4") == "wf" and len(cache) == 0
+    cache.put(4, _kept(b"s4", "wf"))
+    kept = cache.take(4, 7, 1, b"s4")
+    assert kept is not None and kept.workflow == "wf" and len(cache) == 0
+    off = WorkflowCache(0)
+    off.put(1, _kept(b"s1"))
+    assert len(off) == 0 and off.take(1, 7, 1, b"s1") is None
+
+
+def test_the_kept_waits_are_the_saved_workflows(engine) -> None:
+    """The next step's "before" (BPMN timers, message waits) comes with the kept workflow."""
+    from engine.messages import waiting_messages
+    from engine.task_sync import waiting_timers
+
+    officers = Officers(engine)
+    for path in ([], ["receive"], ["receive", ("appraise", "supplement")]):
+        d = officers.submit(KET_HON)
+        officers.walk(d, path)
+        kept = engine.workflows._entries[d.id]
+        loaded = restore(engine, d.id)
+        assert kept.timers == waiting_timers(loaded)
+        assert kept.waits == waiting_messages(loaded)
 
 
 def test_a_dossier_row_changed_by_hand_is_not_shadowed(engine) -> None:
@@ -133,3 +166,45 @@ def test_a_dossier_row_changed_by_hand_is_not_shadowed(engine) -> None:
     assert restore(engine, d.id).get_tasks  # the row reads
     with pytest.raises(TaskNotReady):
         officers.do(d, "appraise")  # the restored workflow waits at receive again
+
+
+def test_kept_bpmn_timers_follow_the_workflow_through_ticks(
+    engine,
+    deployed,  # noqa: F811  (the fixture of test_working_timers)
+    clock,
+) -> None:
+    """A timer the state waits on, then one a tick opened, then none: each kept as saved."""
+    from engine.task_sync import waiting_timers
+
+    d = start_waiting(deployed, clock)
+    seen = []
+    for moment in (None, THREE_DAYS_DUE + MINUTE, datetime(2026, 9, 8, 11, 1, tzinfo=VN)):
+        if moment is not None:
+            engine.tick(moment)
+        kept = engine.workflows._entries[d.id]
+        assert kept.timers == waiting_timers(restore(engine, d.id))
+        assert sorted(kept.timers.values()) == bpmn_timers(engine, d.id)
+        seen.append(len(kept.timers))
+    assert seen[0] == 1 and seen[1] >= 1
+    assert deployed.open_steps(d) == ["appraise", "chase"]
+
+
+def test_kept_message_waits_are_the_saved_workflows(make_engine, clock) -> None:
+    from engine.messages import waiting_messages
+
+    e = make_engine()
+    e.create_schema()
+    e.ensure_agency("A1", "Sở A")
+    e.ensure_user("cv", "Chuyên viên", "A1", ["specialist"])
+    for code, pid in (("9.000001", "sender"), ("9.000002", "receiver")):
+        e.deploy(code, PAIR.read_bytes(), name=pid, deadline=(5, "working_days"),
+                 agency_code="A1", process_id=pid)  # fmt: skip
+    receiver = e.submit("9.000002", applicant={"full_name": "Trần B"})
+    kept = e.workflows._entries[receiver.id]
+    assert kept.waits and kept.waits == waiting_messages(restore(e, receiver.id))
+    sender = e.submit("9.000001", applicant={"full_name": "Trần B"})
+    [task] = e.list_tasks(dossier_code=sender.code)
+    e.complete(task.id, user="cv", data={"ket_qua": "đạt"})  # delivered: a step of receiver
+    kept = e.workflows._entries[receiver.id]
+    assert kept.waits == waiting_messages(restore(e, receiver.id)) == []
+    assert [t.bpmn_id for t in e.list_tasks(dossier_code=receiver.code)] == ["r_work"]
