@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from bpmn.geometry import boxes, lanes_of, problems
+from bpmn.geometry_edges import line_problems
 from engine.models import User
 from engine.runtime import Engine
 from engine.xml_safety import parse_xml
@@ -85,6 +86,7 @@ def test_designer_changes_tests_and_deploys_a_procedure(
     assert page.get_by_role("button", name="Triển khai").is_disabled()
     saved = engine_draft_xml(engine)
     assert problems(saved) == []  # the new step made room: nothing lies over anything
+    assert line_problems(saved) == []  # and no line runs through a shape or hangs loose
     box = boxes(parse_xml(saved))
     assert box["receive"].x + box["receive"].width < box["xac_minh"].x
     assert box["xac_minh"].x + box["xac_minh"].width < box["gw_receive"].x
@@ -320,6 +322,7 @@ def test_inserted_steps_make_room_keep_lanes_and_undo_whole(
     page.wait_for_selector("#findings-box[data-errors='0']")
     saved = engine_draft_xml(engine, "F.000001")
     assert problems(saved) == []
+    assert line_problems(saved) == []
     lanes = lanes_of(saved)
     assert {n: lanes[n] for n in lanes_of(FLOW.read_bytes())} == lanes_of(FLOW.read_bytes())
     assert lanes["doi_chieu"] == lanes["nhac_bo_sung"] == "lane_civil_status"

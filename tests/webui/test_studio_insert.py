@@ -1,5 +1,6 @@
 """The studio's "insert step" makes room: after several inserts no shape lies over another,
-every node keeps its lane (its role), flows keep their ids and conditions, and lint stays clean.
+no flow line runs through a shape or hangs loose, every node keeps its lane (its role), flows
+keep their ids and conditions, and lint stays clean.
 
 The insertion is bpmn-js modeling done in the browser (``static/studio_insert.js``), so it is
 tested there: the module runs with bpmn-js in Chromium on a blank page (no server), and the
@@ -16,6 +17,7 @@ import pytest
 from lxml import etree
 
 from bpmn.geometry import BPMN, BPMNDI, DC, DI, boxes, lanes_of, problems
+from bpmn.geometry_edges import line_problems, waypoints
 from bpmn.lint import lint_model
 from engine.xml_safety import parse_xml
 from tests.webui.conftest import ROOT
@@ -29,6 +31,7 @@ MODELS = {
     "death": FLOWS / "death_residence_funeral.bpmn",
     "enterprise": FLOWS / "enterprise_tax_insurance.bpmn",
     "land (payment step at the counter)": FLOWS / "land_transfer_tax.bpmn",
+    **{path.stem: path for path in sorted(FLOWS.glob("sep_*.bpmn"))},  # one agency's own part
     "one-stop template": ROOT / "bpmn" / "templates" / "standard_one_stop.bpmn",
     "MIWG C.1.0 (two pools)": MIWG / "C.1.0.bpmn",
     "MIWG C.2.0 (four pools, a subprocess)": MIWG / "C.2.0.bpmn",
@@ -78,6 +81,14 @@ def saved(page: Any) -> bytes:
 
 def flows(xml: bytes) -> dict[str, etree._Element]:
     return {f.get("id"): f for f in parse_xml(xml).iter(f"{{{BPMN}}}sequenceFlow")}
+
+
+def lines(xml: bytes) -> dict[str, list[tuple[float, float]]]:
+    """Flow id → its line's waypoints."""
+    return {
+        edge.get("bpmnElement"): waypoints(edge)
+        for edge in parse_xml(xml).iter(f"{{{BPMNDI}}}BPMNEdge")
+    }
 
 
 def errors(xml: bytes) -> set[tuple[str | None, str]]:
@@ -138,7 +149,7 @@ def test_several_inserts_leave_no_shape_over_another(studio: Any, name: str) -> 
     if not path.is_file():
         pytest.skip(f"{path} is not available")
     before = path.read_bytes() if name in MODELS else transposed(path.read_bytes())
-    assert problems(before) == []  # the check starts from a clean drawing
+    assert problems(before) == line_problems(before) == []  # the check starts from a clean drawing
     open_model(studio, before)
     lanes, old_flows = lanes_of(before), flows(before)
     points = insert_points(before)
@@ -156,6 +167,7 @@ def test_several_inserts_leave_no_shape_over_another(studio: Any, name: str) -> 
     target = {f.get("sourceRef"): f.get("targetRef") for f in new_flows.values()}
 
     assert problems(after) == []
+    assert line_problems(after) == []  # moved and new lines run around every shape, attached
     now = lanes_of(after)
     assert {n: now[n] for n in lanes} == lanes  # nothing changed lane (nor role)
     for new, (source, _) in added.items():
@@ -200,10 +212,12 @@ def test_one_undo_takes_an_insert_back_whole(studio: Any) -> None:
     studio.evaluate("() => { const s = window.modeler.get('commandStack'); s.undo(); s.undo(); }")
     undone = saved(studio)
     assert boxes(parse_xml(undone)) == boxes(parse_xml(before))
+    assert lines(undone) == lines(before)  # the lines drawn again are taken back too
     assert lanes_of(undone) == lanes_of(before)
     studio.evaluate("() => { const s = window.modeler.get('commandStack'); s.redo(); s.redo(); }")
     redone = saved(studio)
     assert boxes(parse_xml(redone)) == boxes(parse_xml(inserted))
+    assert lines(redone) == lines(inserted)
     assert lanes_of(redone)[first] == "lane_civil_status"
 
 
@@ -212,3 +226,27 @@ def test_nothing_is_inserted_where_no_flow_leaves(studio: Any) -> None:
     open_model(studio, before)
     assert studio.evaluate(INSERT, "result_returned") is None  # an end event
     assert boxes(parse_xml(saved(studio))) == boxes(parse_xml(before))
+
+
+def test_a_line_broken_before_the_insert_stays_as_the_designer_drew_it(studio: Any) -> None:
+    """Only lines the insert broke are drawn again: one the designer routed over a shape
+    elsewhere is theirs to fix (lint tells them), not the insert's to move."""
+    before = MODELS["birth"].read_bytes()
+    open_model(studio, before)
+    studio.evaluate(
+        """() => { const m = window.modeler, r = m.get("elementRegistry");
+        const f = r.get("f_gw_receive__notify_refusal"), over = r.get("receive");
+        m.get("modeling").updateWaypoints(f, [f.waypoints[0],
+          { x: f.waypoints[0].x, y: over.y + over.height / 2 },
+          { x: over.x + over.width / 2, y: over.y + over.height / 2 },
+          { x: over.x + over.width / 2, y: over.y - 20 },
+          { x: f.waypoints[f.waypoints.length - 1].x, y: over.y - 20 },
+          f.waypoints[f.waypoints.length - 1]]); }"""
+    )
+    drawn = saved(studio)
+    assert any("f_gw_receive__notify_refusal crosses receive" in p for p in line_problems(drawn))
+    studio.evaluate(INSERT, "appraise_birth")  # far from that line: nothing there moves
+    after = saved(studio)
+    flow = "f_gw_receive__notify_refusal"
+    assert lines(after)[flow] == lines(drawn)[flow]
+    assert set(line_problems(after)) == set(line_problems(drawn))

@@ -145,11 +145,12 @@
     dock[ax.main] = shape[ax.main];
     // The flow keeps its source: its id, name, condition and a gateway's default stay valid.
     modeling.reconnectEnd(flow, shape, dock);
-    modeling.connect(shape, target, { type: "bpmn:SequenceFlow" });
+    var onward = modeling.connect(shape, target, { type: "bpmn:SequenceFlow" });
     modeling.updateProperties(shape, { name: context.name || "Bước mới" });
+    // the reconnected flow keeps bends drawn for its old end: both lines of the step are new
     routing.tidy(sequenceFlows(this._registry).filter(function (f) {
       return broken[f.id] !== lineOf(f);
-    }));
+    }), [flow, onward]);
 
     var joins = homes.map(function (lane) { return lane.businessObject; });
     lanes.forEach(function (entry) {

@@ -18,6 +18,7 @@
   var NEAR = 10; // an end this far outside its shape's box still touches it
   var INSIDE = 15; // and this far inside (a circle or a diamond lies inside its box)
   var MARGIN = 100; // room for corridors around a diagram without a pool
+  var CLEAR = 10; // a new line keeps this far off other shapes (lint lets one graze them)
   /* shapes a line may pass over: drawn around others, or beside the flow */
   var NOT_OBSTACLES = ["bpmn:Participant", "bpmn:Lane", "bpmn:Group", "bpmn:TextAnnotation",
     "bpmn:DataObjectReference", "bpmn:DataStoreReference", "bpmn:DataInput", "bpmn:DataOutput"];
@@ -148,6 +149,9 @@
 
   function swapBox(b) { return { x: b.y, y: b.x, width: b.height, height: b.width }; }
   function swapPoint(p) { return pt(p.y, p.x); }
+  function grow(b, by) {
+    return { x: b.x - by, y: b.y - by, width: b.width + 2 * by, height: b.height + 2 * by };
+  }
   function box(shape) {
     return { x: shape.x, y: shape.y, width: shape.width, height: shape.height };
   }
@@ -204,15 +208,19 @@
     var candidates = [layouted.map(function (p) { return pt(p.x, p.y); })];
     var vertical = this._vertical(source);
     var s = box(source), t = box(target), floor = this._floor(connection);
-    var levels = [true, false].map(function (strict) { return this._obstacles(connection, strict); },
-      this);
+    // tried in turn: clear of every shape but its ends, then of those lint does not excuse,
+    // then merely not through them
+    var levels = [[true, CLEAR], [false, CLEAR], [false, 0]].map(function (level) {
+      return this._obstacles(connection, level[0]).map(function (b) { return grow(b, level[1]); });
+    }, this);
     if (vertical) {
       s = swapBox(s);
       t = swapBox(t);
       floor = swapBox(floor);
       levels = levels.map(function (boxes) { return boxes.map(swapBox); });
     }
-    var detours = options(s, t, levels[0], [floor.y, floor.y + floor.height]);
+    var around = levels[2];
+    var detours = options(s, t, around, [floor.y, floor.y + floor.height]);
     detours.sort(function (a, b) { return cost(a) - cost(b); });
     if (vertical) {
       detours = detours.map(function (line) { return line.map(swapPoint); });
@@ -258,12 +266,14 @@
       height: y1 - y0 + 2 * MARGIN };
   };
 
-  /* Draw again every sequence flow among `connections` whose line lint would warn about. */
-  StudioRouting.prototype.tidy = function (connections) {
+  /* Draw again every sequence flow among `connections` whose line lint would warn about, and
+     every one in `fresh` (new lines, or lines whose old bends belong to another end). */
+  StudioRouting.prototype.tidy = function (connections, fresh) {
     var self = this;
+    fresh = fresh || [];
     connections.forEach(function (connection) {
       if (is(connection, "bpmn:SequenceFlow") && connection.source && connection.target &&
-          self.isBroken(connection)) {
+          (fresh.indexOf(connection) >= 0 || self.isBroken(connection))) {
         self._modeling.updateWaypoints(connection, self.route(connection));
       }
     });
