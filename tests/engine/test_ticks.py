@@ -115,6 +115,4 @@ def test_one_tick_adds_a_bounded_number_of_days(history) -> None:  # noqa: ANN00
     for period in (Period.named("month", NOW.date(), VN), Period.named("year", NOW.date(), VN)):
         got = compute(e, period, by="agency")
         want = compute(e, period, by="agency", summarised=False)
-        assert {k: v.as_dict() for k, v in got.items()} == {
-            k: v.as_dict() for k, v in want.items()
-        }
+        assert {k: v.as_dict() for k, v in got.items()} == {k: v.as_dict() for k, v in want.items()}
