@@ -56,11 +56,13 @@ class Client:
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
-            raise ScopeError(f"client {self.name!r} lacks the scope {scope!r}")
+            raise ScopeError(f"ứng dụng kết nối {self.name!r} chưa được cấp quyền {scope!r}")
 
     def require_agency(self, agency_code: str) -> None:
         if self.agencies and agency_code not in self.agencies:
-            raise ScopeError(f"client {self.name!r} may not act on agency {agency_code}")
+            raise ScopeError(
+                f"ứng dụng kết nối {self.name!r} không được thao tác trên cơ quan {agency_code}"
+            )
 
 
 def _hash(token: str) -> str:
@@ -78,19 +80,22 @@ def create_client(
     """Register a client; return it and its token (the only time the token exists in clear)."""
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("an API client needs a name", {"name": ["required"]})
+        raise InvalidInput("ứng dụng kết nối API phải có tên", {"name": ["bắt buộc"]})
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise InvalidInput(
-            f"unknown scopes {unknown}; choose from {list(SCOPES)}",
-            {"scopes": [f"one or more of {list(SCOPES)}"]},
+            f"hãy chọn một hoặc nhiều phạm vi quyền trong {list(SCOPES)}"
+            + (f" (không có phạm vi {unknown})" if unknown else ""),
+            {"scopes": [f"một hoặc nhiều trong {list(SCOPES)}"]},
         )
     prefix, secret = secrets.token_hex(4), secrets.token_urlsafe(32)
     token = f"lt_{prefix}_{secret}"
     now = engine.clock.now()
     with engine.db.write() as s:
         if s.execute(select(ApiClient.id).where(ApiClient.name == name)).first():
-            raise InvalidInput(f"an API client named {name!r} exists", {"name": ["taken"]})
+            raise InvalidInput(
+                f"đã có ứng dụng kết nối tên {name!r}", {"name": ["tên đã được dùng"]}
+            )
         client = ApiClient(
             name=name,
             token_prefix=prefix,
@@ -114,7 +119,7 @@ def revoke_client(engine: Engine, name: str, *, actor: str = "system") -> ApiCli
     with engine.db.write() as s:
         client = s.execute(select(ApiClient).where(ApiClient.name == name)).scalar_one_or_none()
         if client is None:
-            raise NotFound(f"no API client named {name!r}")
+            raise NotFound(f"không có ứng dụng kết nối tên {name!r}")
         if client.revoked_at is None:
             client.revoked_at = now
             audit.record(s, at=now, actor=actor, action="api_client_revoked", client=name)
@@ -132,13 +137,13 @@ def authenticate(engine: Engine, token: str | None) -> Client:
     """Check a bearer token; every failure says the same thing so tokens cannot be probed."""
     parts = (token or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "lt" or not parts[1] or not parts[2]:
-        raise AuthError("missing or malformed API token (Authorization: Bearer lt_…)")
+        raise AuthError("thiếu mã truy cập API hoặc mã sai định dạng (Authorization: Bearer lt_…)")
     with engine.db.read() as s:
         row = s.execute(
             select(ApiClient).where(ApiClient.token_prefix == parts[1])
         ).scalar_one_or_none()
         if row is None or not hmac.compare_digest(row.token_hash, _hash(token or "")):
-            raise AuthError("unknown API token")
+            raise AuthError("mã truy cập API không đúng")
         if row.revoked_at is not None:
-            raise AuthError(f"the token of client {row.name!r} was revoked")
+            raise AuthError(f"mã truy cập của ứng dụng kết nối {row.name!r} đã bị thu hồi")
         return Client(row.id, row.name, frozenset(row.scopes), frozenset(row.agencies))

@@ -25,10 +25,10 @@ class Comments:
         """Record a comment; the text is stored as typed and escaped wherever it is shown."""
         text = str(text or "").strip()
         if not text:
-            raise InvalidInput("a comment needs text", {"text": ["Nội dung ý kiến là bắt buộc"]})
+            raise InvalidInput("ý kiến phải có nội dung", {"text": ["Nội dung ý kiến là bắt buộc"]})
         if len(text) > MAX_COMMENT_CHARS:
             raise InvalidInput(
-                f"a comment is at most {MAX_COMMENT_CHARS} characters",
+                f"ý kiến dài tối đa {MAX_COMMENT_CHARS} ký tự",
                 {"text": [f"Không được quá {MAX_COMMENT_CHARS} ký tự"]},
             )
         now = self.clock.now()

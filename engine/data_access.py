@@ -48,13 +48,13 @@ class DataAccessLog:
         """Write that ``username`` opened ``what`` of the dossier, with their agency, now."""
         what = " ".join(str(what).split())
         if not what:
-            raise InvalidInput("say what was opened", {"what": ["required"]})
+            raise InvalidInput("hãy ghi rõ đã mở nội dung gì", {"what": ["bắt buộc"]})
         with self.db.write() as s:
             dossier = s.execute(
                 select(Dossier.id).where(Dossier.code == dossier_code)
             ).scalar_one_or_none()
             if dossier is None:
-                raise NotFound(f"dossier {dossier_code} does not exist")
+                raise NotFound(f"không có hồ sơ {dossier_code}")
             agency = s.execute(
                 select(User.agency_code).where(User.username == username)
             ).scalar_one_or_none()
@@ -75,7 +75,7 @@ class DataAccessLog:
                 select(Dossier.id).where(Dossier.code == dossier_code)
             ).scalar_one_or_none()
             if dossier is None:
-                raise NotFound(f"dossier {dossier_code} does not exist")
+                raise NotFound(f"không có hồ sơ {dossier_code}")
             rows = s.execute(
                 select(AuditEvent, User.full_name)
                 .outerjoin(User, User.username == AuditEvent.actor)

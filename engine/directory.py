@@ -88,19 +88,19 @@ class Directory:
         parent_code = (parent_code or "").strip().upper() or None
         errors: dict[str, list[str]] = {}
         if not AGENCY_CODE.match(code):
-            errors["code"] = ["not an agency code like 000.00.12.H56"]
+            errors["code"] = ["mã cơ quan phải có dạng như 000.00.12.H56"]
         if not name or len(name) > 255:
-            errors["name"] = ["required, at most 255 characters"]
+            errors["name"] = ["bắt buộc, tối đa 255 ký tự"]
         if level not in LEVELS:
-            errors["level"] = [f"one of {', '.join(LEVELS)}"]
+            errors["level"] = [f"một trong: {', '.join(LEVELS)}"]
         if errors:
-            raise InvalidInput("the agency is not valid", errors)
+            raise InvalidInput("thông tin cơ quan chưa hợp lệ", errors)
         with self.db.write() as s:
             agency = s.get(Agency, code)
             if create and agency is not None:
-                raise InvalidInput(f"agency {code} already exists", {"code": ["already exists"]})
+                raise InvalidInput(f"cơ quan {code} đã tồn tại", {"code": ["đã tồn tại"]})
             if not create and agency is None:
-                raise NotFound(f"agency {code} does not exist")
+                raise NotFound(f"không có cơ quan {code}")
             if parent_code is not None:
                 self._check_parent(s, code, parent_code)
             if agency is None:
@@ -124,14 +124,14 @@ class Directory:
         while current is not None:
             if current in seen:
                 raise InvalidInput(
-                    f"agency {parent_code} is below {code}: that would make a loop",
-                    {"parent_code": ["would make a loop"]},
+                    f"cơ quan {parent_code} trực thuộc {code}: chọn làm cấp trên sẽ tạo vòng lặp",
+                    {"parent_code": ["tạo vòng lặp"]},
                 )
             seen.add(current)
             parent = s.get(Agency, current)
             if parent is None:
                 raise InvalidInput(
-                    f"parent agency {current} does not exist", {"parent_code": ["unknown"]}
+                    f"không có cơ quan cấp trên {current}", {"parent_code": ["không tồn tại"]}
                 )
             current = parent.parent_code
 
@@ -150,15 +150,13 @@ class Directory:
         username = (username or "").strip().lower()
         if not USERNAME.match(username):
             raise InvalidInput(
-                "username: 2-80 lower-case letters, digits, '.', '_' or '-'",
-                {"username": ["2-80 of a-z 0-9 . _ -"]},
+                "tên đăng nhập gồm 2-80 ký tự: chữ thường không dấu, chữ số, '.', '_' hoặc '-'",
+                {"username": ["2-80 ký tự a-z 0-9 . _ -"]},
             )
         hashed = hash_password(password, min_length=self.settings.password_min_length)
         with self.db.write() as s:
             if s.execute(select(User.id).where(User.username == username)).first():
-                raise InvalidInput(
-                    f"user {username} already exists", {"username": ["already exists"]}
-                )
+                raise InvalidInput(f"tài khoản {username} đã tồn tại", {"username": ["đã tồn tại"]})
             user = User(username=username, password_hash=hashed, active=True, failed_logins=0)
             self._fill(s, user, full_name, agency_code, roles)
             s.add(user)
@@ -188,11 +186,11 @@ class Directory:
         with self.db.write() as s:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
             if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+                raise NotFound(f"không có tài khoản {username!r}")
             if username == actor and (not active or "admin" not in roles):
                 raise InvalidInput(
-                    "an admin cannot deactivate or demote themselves",
-                    {"roles": ["keep your own admin role"]},
+                    "quản trị viên không thể tự khóa tài khoản hay tự bỏ vai trò quản trị của mình",
+                    {"roles": ["hãy giữ vai trò quản trị của chính mình"]},
                 )
             before = _summary(user)
             self._fill(s, user, full_name, agency_code, roles)
@@ -219,15 +217,15 @@ class Directory:
         full_name = " ".join((full_name or "").split())
         errors: dict[str, list[str]] = {}
         if not full_name or len(full_name) > 255:
-            errors["full_name"] = ["required, at most 255 characters"]
+            errors["full_name"] = ["bắt buộc, tối đa 255 ký tự"]
         unknown = [r for r in roles if r not in ROLES]
         if unknown or not roles:
-            errors["roles"] = [f"one or more of {', '.join(ROLES)}"]
+            errors["roles"] = [f"một hoặc nhiều trong: {', '.join(ROLES)}"]
         agency_code = agency_code or None
         if agency_code is not None and s.get(Agency, agency_code) is None:
-            errors["agency_code"] = ["unknown agency"]
+            errors["agency_code"] = ["không có cơ quan này"]
         if errors:
-            raise InvalidInput("the account is not valid", errors)
+            raise InvalidInput("thông tin tài khoản chưa hợp lệ", errors)
         user.full_name, user.agency_code = full_name, agency_code
         user.roles = [r for r in ROLES if r in roles]
 

@@ -93,19 +93,20 @@ class Documents:
         written; attaching the same file twice under the same kind changes nothing.
         """
         if not isinstance(kind, str) or not KIND.match(kind):
-            raise InvalidInput(f"document kind {kind!r} is not valid", {"kind": ["không hợp lệ"]})
+            raise InvalidInput(f"loại giấy tờ {kind!r} không hợp lệ", {"kind": ["không hợp lệ"]})
         limit = self.settings.max_upload_bytes
         if not content:
-            raise InvalidInput("the file is empty", {"file": ["Tệp rỗng"]})
+            raise InvalidInput("tệp rỗng, không có nội dung", {"file": ["Tệp rỗng"]})
         if len(content) > limit:
             raise InvalidInput(
-                f"the file is {len(content):,} bytes; the limit is {limit:,}",
+                f"tệp có dung lượng {_bytes(len(content))} byte, "
+                f"vượt mức cho phép {_bytes(limit)} byte",
                 {"file": [f"Tệp vượt quá dung lượng cho phép ({limit // 1_000_000} MB)"]},
             )
         media_type = sniff(content)
         if media_type is None:
             raise InvalidInput(
-                "the file is not a PDF, JPEG or PNG document",
+                "tệp không phải tài liệu PDF, JPEG hoặc PNG",
                 {"file": ["Chỉ nhận tệp PDF, JPEG hoặc PNG (kiểm tra theo nội dung tệp)"]},
             )
         name = safe_filename(filename, media_type)
@@ -161,7 +162,7 @@ class Documents:
             ).first()
             doc = s.get(Document, document_id) if linked else None
             if doc is None:
-                raise NotFound(f"document {document_id} is not attached to dossier {dossier_id}")
+                raise NotFound(f"hồ sơ (số {dossier_id}) không có giấy tờ số {document_id}")
             return doc.content
 
     def _document_row(
@@ -180,6 +181,11 @@ class Documents:
         except IntegrityError:  # stored by a concurrent upload of the same file
             return s.execute(select(Document).where(Document.sha256 == digest)).scalar_one()
         return doc
+
+
+def _bytes(n: int) -> str:
+    """Write a byte count as a Vietnamese reader groups digits (10.485.760, not 10,485,760)."""
+    return f"{n:,}".replace(",", ".")
 
 
 def _info(doc: Document, link: DossierDocument) -> DocumentInfo:

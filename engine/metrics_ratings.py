@@ -33,21 +33,22 @@ def record_rating(
 ) -> Rating:
     """Keep the citizen's rating of a dossier; a second rating of the same dossier is refused."""
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-        raise InvalidInput("a rating is a whole number from 1 to 5", {"score": ["từ 1 đến 5"]})
+        raise InvalidInput("điểm đánh giá là số nguyên từ 1 đến 5", {"score": ["từ 1 đến 5"]})
     if channel not in RATING_CHANNELS:
         raise InvalidInput(
-            f"unknown rating channel {channel!r}", {"channel": [str(RATING_CHANNELS)]}
+            f"kênh đánh giá {channel!r} không hợp lệ",
+            {"channel": [f"một trong: {', '.join(RATING_CHANNELS)}"]},
         )
     if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
         raise InvalidInput(
-            f"the comment must be text of at most {MAX_COMMENT} characters",
+            f"nhận xét phải là văn bản, dài tối đa {MAX_COMMENT} ký tự",
             {"comment": [f"tối đa {MAX_COMMENT} ký tự"]},
         )
     now = engine.clock.now()
     with engine.db.write() as s:
         dossier = engine._find_dossier(s, dossier_ref)
         if s.execute(select(Rating.id).where(Rating.dossier_id == dossier.id)).first():
-            raise Conflict(f"dossier {dossier.code} has already been rated")
+            raise Conflict(f"hồ sơ {dossier.code} đã được đánh giá")
         rating = Rating(
             dossier_id=dossier.id,
             score=score,

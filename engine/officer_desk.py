@@ -38,7 +38,7 @@ class OfficerDesk(Documents, Comments, SavedFilters, TaskBoard, LateList):
         with self.db.read() as s:
             proc = s.get(Procedure, code)
             if proc is None:
-                raise NotFound(f"procedure {code} does not exist")
+                raise NotFound(f"không có thủ tục {code}")
             return proc
 
     def process_xml(self: Engine, version_id: int) -> bytes:
@@ -48,7 +48,7 @@ class OfficerDesk(Documents, Comments, SavedFilters, TaskBoard, LateList):
                 select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id)
             ).scalar_one_or_none()
             if xml is None:
-                raise NotFound(f"process version {version_id} does not exist")
+                raise NotFound(f"không có phiên bản quy trình {version_id}")
             return bytes(xml)
 
     def agency_name(self: Engine, code: str | None) -> str:

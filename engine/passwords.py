@@ -27,15 +27,16 @@ def hash_password(password: str, *, min_length: int) -> str:
 def check_strength(password: str, *, min_length: int) -> None:
     """Refuse passwords too short or blank-padded, with a message the officer can act on."""
     if not isinstance(password, str):
-        raise InvalidInput("password must be text", {"password": ["not text"]})
+        raise InvalidInput("mật khẩu phải là chuỗi ký tự", {"password": ["không phải chuỗi ký tự"]})
     if len(password) < min_length:
         raise InvalidInput(
-            f"password must have at least {min_length} characters",
-            {"password": [f"at least {min_length} characters"]},
+            f"mật khẩu phải có ít nhất {min_length} ký tự",
+            {"password": [f"ít nhất {min_length} ký tự"]},
         )
     if password != password.strip():
         raise InvalidInput(
-            "password must not start or end with spaces", {"password": ["leading/trailing space"]}
+            "mật khẩu không được bắt đầu hay kết thúc bằng dấu cách",
+            {"password": ["có dấu cách ở đầu hoặc cuối"]},
         )
 
 

@@ -22,7 +22,7 @@ class SavedFilters:
         name = " ".join(str(name or "").split())
         if not name or len(name) > 120:
             raise InvalidInput(
-                "a saved filter needs a name", {"name": ["Tên bộ lọc từ 1 đến 120 ký tự"]}
+                "tên bộ lọc chưa hợp lệ", {"name": ["Tên bộ lọc từ 1 đến 120 ký tự"]}
             )
         clean = {
             str(k)[:40]: str(v)[:MAX_VALUE_CHARS]
@@ -42,7 +42,7 @@ class SavedFilters:
                     s.execute(select(SavedFilter.id).where(SavedFilter.username == username)).all()
                 )
                 if count >= MAX_FILTERS:
-                    raise InvalidInput(f"at most {MAX_FILTERS} saved filters per officer")
+                    raise InvalidInput(f"mỗi cán bộ chỉ lưu được tối đa {MAX_FILTERS} bộ lọc")
                 row = SavedFilter(username=username, name=name, query=clean, created_at=now)
                 s.add(row)
             else:

@@ -33,17 +33,17 @@ def test_tokens_are_hashed_scoped_and_revocable(engine):
         with pytest.raises(api_clients.AuthError):
             api_clients.authenticate(engine, bad)
     api_clients.revoke_client(engine, "cong-dvc-quoc-gia")
-    with pytest.raises(api_clients.AuthError, match="revoked"):
+    with pytest.raises(api_clients.AuthError, match="đã bị thu hồi"):
         api_clients.authenticate(engine, token)
 
 
 def test_bad_clients_are_refused(engine):
-    with pytest.raises(InvalidInput, match="name"):
+    with pytest.raises(InvalidInput, match="phải có tên"):
         api_clients.create_client(engine, "  ")
-    with pytest.raises(InvalidInput, match="scopes"):
+    with pytest.raises(InvalidInput, match="phạm vi quyền"):
         api_clients.create_client(engine, "x", scopes=["everything"])
     api_clients.create_client(engine, "x")
-    with pytest.raises(InvalidInput, match="exists"):
+    with pytest.raises(InvalidInput, match="đã có ứng dụng kết nối tên"):
         api_clients.create_client(engine, "x")
 
 

@@ -31,7 +31,7 @@ def test_api_client_commands(tmp_path):
     assert [(c["name"], c["revoked"]) for c in listed] == [("cong-dvc", None)]
     assert token not in lt("api-client", "list").stdout
     again = lt("api-client", "create", "cong-dvc")
-    assert again.exit_code == 1 and "exists" in again.stderr
+    assert again.exit_code == 1 and "đã có ứng dụng kết nối" in again.stderr
     bad = lt("api-client", "create", "x", "--scope", "everything")
     assert bad.exit_code == 2 and "everything" in bad.output
     assert "revoked" in lt("api-client", "revoke", "cong-dvc").stdout

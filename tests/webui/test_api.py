@@ -44,7 +44,9 @@ def test_tokens_scopes_and_revocation(client, engine):
     assert {"T.000010", "1.001193"} <= {p["code"] for p in procs}
     api_clients.revoke_client(engine, "cong-dvc")
     response = client.get("/api/v1/procedures", headers=auth(full))
-    assert response.status_code == 401 and "revoked" in response.get_json()["error"]["message"]
+    assert (
+        response.status_code == 401 and "đã bị thu hồi" in response.get_json()["error"]["message"]
+    )
 
 
 def test_submit_with_documents_and_retry_with_the_same_key(client, engine):
