@@ -7,7 +7,8 @@ requests, ratings, documents linked, registry reuses and fees raised, each filed
 key day and group (``engine.metrics_events``). ``advance`` moves the mark to today's
 midnight and adds the events of the days in between; the live counts read only the events
 since the mark, so what they scan is bounded by how often ``advance`` runs: a day's events
-(the scheduler runs it hourly, and a dashboard read that finds it stale runs it first).
+(the scheduler's tick runs it once a midnight has passed, ``engine.ticks``, and a dashboard
+read that still finds it stale runs it first).
 
 Why an event before the mark does not change: the engine writes each event at its own
 moment (the step's ``now``), and a step of an open dossier only adds events — its result,
