@@ -33,21 +33,22 @@ class LaneAgencies:
     ) -> dict[str, str]:
         """Say which agency's officers work each partner lane of a procedure; return the map."""
         if not isinstance(mapping, dict) or not mapping:
-            raise InvalidInput("give at least one lane key → agency code", {"mapping": ["empty"]})
+            raise InvalidInput("cần ít nhất một cặp làn → mã cơ quan", {"mapping": ["trống"]})
         with self.db.write() as s:
             proc = s.get(Procedure, procedure_code)
             if proc is None:
-                raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+                raise UnknownProcedure(f"thủ tục {procedure_code} chưa được triển khai")
             errors: dict[str, list[str]] = {}
             for key, code in mapping.items():
                 if not isinstance(key, str) or not key.strip() or key in RESERVED:
-                    errors[str(key)] = ["lane key must be a non-empty name other than "
+                    errors[str(key)] = ["tên làn phải khác rỗng và khác "
                                         f"{', '.join(sorted(RESERVED))}"]  # fmt: skip
                 elif not isinstance(code, str) or s.get(Agency, code) is None:
-                    errors[key] = [f"unknown agency {code!r}"]
+                    errors[key] = [f"không có cơ quan {code!r}"]
             if errors:
                 detail = "; ".join(f"{k}: {v[0]}" for k, v in errors.items())
-                raise InvalidInput(f"cannot map the lanes of {procedure_code}: {detail}", errors)
+                message = f"không gán được làn của thủ tục {procedure_code}: {detail}"
+                raise InvalidInput(message, errors)
             current = dict((proc.meta or {}).get(META_KEY) or {})
             merged = {**current, **mapping}
             if merged == current:

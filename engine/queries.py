@@ -46,7 +46,7 @@ class Queries:
         with self.db.read() as s:
             row = s.get(TaskRow, task_id)
             if row is None:
-                raise NotFound(f"task {task_id} does not exist")
+                raise NotFound(f"không có công việc {task_id}")
             return row
 
     def list_tasks(self: Engine, flt: TaskFilter | None = None, **kwargs: Any) -> list[TaskRow]:

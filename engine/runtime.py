@@ -47,6 +47,7 @@ from .models import (
     User,
 )
 from .officer_desk import OfficerDesk
+from .online import STATUS_VI
 from .public_status import PublicLookup
 from .queries import Queries
 from .reuse import Reuse
@@ -186,7 +187,7 @@ class Engine(
             proc = s.get(Procedure, code)
             if proc is None:
                 if name is None:
-                    raise InvalidInput(f"new procedure {code} needs a name")
+                    raise InvalidInput(f"thủ tục mới {code} cần có tên")
                 proc = Procedure(code=code, name=name, mode=mode or "partial", meta={})
                 s.add(proc)
             for attr, value in (
@@ -246,10 +247,10 @@ class Engine(
         try:
             amount, unit = deadline
         except (TypeError, ValueError):
-            raise InvalidInput("deadline must be (amount, unit)") from None
+            raise InvalidInput("thời hạn phải gồm (số lượng, đơn vị)") from None
         if isinstance(amount, bool) or not isinstance(amount, int | float):
             raise InvalidInput(
-                f"deadline amount {amount!r} is not a number", {"deadline": ["not a number"]}
+                f"số lượng thời hạn {amount!r} không phải là số", {"deadline": ["không phải là số"]}
             )
         self.calendar.due_date(now, amount, unit)  # CalendarError is an InvalidInput
 
@@ -267,13 +268,16 @@ class Engine(
     ) -> Dossier:
         """Receive a dossier: give it a national code, its legal due date and its first tasks."""
         if channel not in CHANNELS:
-            raise InvalidInput(f"unknown channel {channel!r}", {"channel": [f"one of {CHANNELS}"]})
-        if not isinstance(applicant, dict) or not str(applicant.get("full_name", "")).strip():
             raise InvalidInput(
-                "applicant full_name is required", {"applicant.full_name": ["required"]}
+                f"kênh nộp hồ sơ không hợp lệ: {channel!r}",
+                {"channel": [f"một trong {', '.join(CHANNELS)}"]},
             )
+        if not isinstance(applicant, dict) or not str(applicant.get("full_name", "")).strip():
+            raise InvalidInput("cần họ tên người nộp hồ sơ", {"applicant.full_name": ["required"]})
         if data is not None and not isinstance(data, dict):
-            raise InvalidInput("dossier data must be a JSON object", {"data": ["not an object"]})
+            raise InvalidInput(
+                "dữ liệu hồ sơ phải là một đối tượng JSON", {"data": ["không phải đối tượng"]}
+            )
         now = received_at or self.clock.now()
         data = dict(data or {})
         with self.db.write() as s:
@@ -287,12 +291,14 @@ class Engine(
             ).first()
             proc = found[0] if found is not None else None
             if proc is None or proc.current_version_id is None:
-                raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+                raise UnknownProcedure(f"thủ tục {procedure_code} chưa được triển khai")
             if proc.mode == "info":
-                raise InvalidInput(f"procedure {procedure_code} is information-only")
+                raise InvalidInput(
+                    f"thủ tục {procedure_code} chỉ cung cấp thông tin, không nhận hồ sơ"
+                )
             agency = agency_code or proc.agency_code or self.settings.default_agency
             if found.agency_known is None:
-                raise InvalidInput(f"unknown agency {agency}", {"agency_code": ["unknown"]})
+                raise InvalidInput(f"không có cơ quan {agency}", {"agency_code": ["không tồn tại"]})
             model = self.models.get_by_key(s, proc.current_version_id, found[1], found[2])
             due = None
             if proc.deadline_amount is not None:
@@ -355,7 +361,7 @@ class Engine(
         else:
             d = s.execute(select(Dossier).where(Dossier.code == ref)).scalar_one_or_none()
         if d is None:
-            raise NotFound(f"dossier {ref} does not exist")
+            raise NotFound(f"không có hồ sơ {ref}")
         return d
 
     def withdraw(self, ref: str | int, *, actor: str, reason: str) -> Dossier:
@@ -363,7 +369,8 @@ class Engine(
 
         def act(ctx: StepContext) -> Dossier:
             if ctx.dossier.status in ("result_returned", "refused", "withdrawn"):
-                raise InvalidInput(f"dossier {ctx.dossier.code} is already {ctx.dossier.status}")
+                status = STATUS_VI[ctx.dossier.status]
+                raise InvalidInput(f"hồ sơ {ctx.dossier.code} {status}, không rút được nữa")
             ctx.workflow.cancel()
             before = ctx.dossier.status
             ctx.dossier.status, ctx.dossier.outcome = "withdrawn", "withdrawn"
@@ -389,7 +396,7 @@ class Engine(
         else:
             user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None or not user.active:
-            raise NotAllowed(f"unknown or inactive user {username!r}")
+            raise NotAllowed(f"người dùng {username!r} không tồn tại hoặc đã bị khóa")
         return user
 
     def _check_can_work(
@@ -397,27 +404,30 @@ class Engine(
     ) -> None:
         user = self._user(s, username, known)
         if row.assignee and row.assignee != username:
-            raise NotAllowed(f"task {row.id} is claimed by {row.assignee}")
+            raise NotAllowed(f"công việc {row.id} đã được nhận bởi {row.assignee}")
         if "admin" in user.roles:
             return
         if row.role and row.role not in user.roles:
-            raise NotAllowed(f"task {row.id} needs role {row.role}; {username} has {user.roles}")
+            raise NotAllowed(
+                f"công việc {row.id} cần vai trò {row.role}; {username} có {user.roles}"
+            )
         if row.agency_code and user.agency_code and row.agency_code != user.agency_code:
-            raise NotAllowed(f"task {row.id} belongs to agency {row.agency_code}")
+            raise NotAllowed(f"công việc {row.id} thuộc cơ quan {row.agency_code}")
 
     def _ready_task(self, ctx: StepContext, task_id: str) -> tuple[TaskRow, Any]:
         row = ctx.session.get(TaskRow, task_id)
         if row is None or row.dossier_id != ctx.dossier.id:
-            raise NotFound(f"task {task_id} does not exist")
+            raise NotFound(f"không có công việc {task_id}")
         if row.state != "open":
-            by = f" by {row.completed_by}" if row.completed_by else ""
-            raise TaskNotReady(f"task {task_id} ({row.name}) is already {row.state}{by}")
+            by = f" bởi {row.completed_by}" if row.completed_by else ""
+            done = TASK_ENDS.get(row.state, row.state)
+            raise TaskNotReady(f"công việc {task_id} ({row.name}) {done}{by}")
         try:
             task = ctx.workflow.get_task_from_id(UUID(task_id))
         except TaskNotFoundException:  # a row the workflow no longer has (a restored state)
             task = None
         if task is None or not task.state & _READY:
-            raise TaskNotReady(f"task {task_id} ({row.name}) is not ready")
+            raise TaskNotReady(f"công việc {task_id} ({row.name}) chưa sẵn sàng để xử lý")
         return row, task
 
     def is_supplement_task(self, row: TaskRow) -> bool:
@@ -428,7 +438,7 @@ class Engine(
         with self._prepared_lock:
             if task.id not in self._prepared:
                 raise TaskNotReady(
-                    f"service task {task.task_spec.bpmn_id} ran without a prepared result"
+                    f"bước tự động {task.task_spec.bpmn_id} chạy khi chưa có kết quả gọi hệ thống"
                 )
             return self._prepared.pop(task.id)
 
@@ -457,6 +467,8 @@ from SpiffWorkflow.exceptions import TaskNotFoundException  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 _READY = TaskState.READY
+#: How a task that is no longer open ended, as an officer reads it.
+TASK_ENDS = {"completed": "đã được xử lý", "cancelled": "đã bị hủy", "open": "đang mở"}
 
 
 def _agency_of_submission() -> Any:

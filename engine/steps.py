@@ -171,7 +171,7 @@ class StepContext:
             self.live = walk(wf)
             if not any(not t.task_spec.manual for t in self.live.ready):
                 return
-        raise RuntimeError("workflow did not settle (engine-step loop without a wait state)")
+        raise RuntimeError("quy trình không dừng lại ở bước chờ nào (các bước tự động lặp vô tận)")
 
     def live_tasks(self) -> LiveTasks:
         """The settled workflow's tasks by state, from one walk of its tree."""
@@ -199,13 +199,13 @@ def run_step(
 
     when = now or engine.clock.now()
     if (dossier_id is None) == (task_id is None):
-        raise ValueError("run_step needs a dossier id or a task id, not both")
+        raise ValueError("run_step cần mã hồ sơ hoặc mã công việc, chỉ một trong hai")
     with engine.db.write() as session:
         ctx = _locked_context(engine, session, dossier_id, task_id, actor, when)
         if expected_version is not None and ctx.dossier.lock_version != expected_version:
             raise Conflict(
-                f"dossier {ctx.dossier.code} was changed by someone else "
-                f"(version {ctx.dossier.lock_version}, you had {expected_version}); reload it"
+                f"hồ sơ {ctx.dossier.code} vừa được người khác thay đổi (phiên bản "
+                f"{ctx.dossier.lock_version}, bạn đang xem {expected_version}); hãy tải lại"
             )
         with using(ManualClock(when)):
             result = action(ctx)
@@ -294,8 +294,8 @@ def _locked_context(
         rows = rows.all()
     if not rows:
         if task_id is not None:
-            raise NotFound(f"task {task_id} does not exist")
-        raise NotFound(f"dossier {dossier_id} does not exist")
+            raise NotFound(f"không có công việc {task_id}")
+        raise NotFound(f"không có hồ sơ {dossier_id}")
     dossier, procedure, user, format_version, blob, content_hash, process_id, seen, _ = rows[0]
     open_rows: dict[str, TaskRow] | None = {r[-1].id: r[-1] for r in rows if r[-1] is not None}
     if seen != dossier.lock_version:  # another step committed while we waited for the lock

@@ -46,14 +46,14 @@ def test_bad_submissions(engine) -> None:
 
 
 def test_unknown_procedure_is_a_not_found(engine) -> None:
-    with pytest.raises(NotFound, match="9.999999 is not deployed"):
+    with pytest.raises(NotFound, match="9.999999 chưa được triển khai"):
         engine.submit("9.999999", applicant={"full_name": "A"})
 
 
 def test_information_only_procedure_takes_no_dossiers(engine) -> None:
     engine.deploy("2.000001", TEMPLATE, name="Thủ tục chỉ cung cấp thông tin", mode="info")
     before = _everything(engine)
-    with pytest.raises(InvalidInput, match="information-only"):
+    with pytest.raises(InvalidInput, match="chỉ cung cấp thông tin"):
         engine.submit("2.000001", applicant={"full_name": "A"})
     assert _everything(engine) == before
 
@@ -155,12 +155,12 @@ def test_deploy_refuses_an_impossible_deadline(engine, deadline) -> None:
 
 def test_a_new_procedure_needs_a_name(engine) -> None:
     before = _everything(engine)
-    with pytest.raises(InvalidInput, match="needs a name"):
+    with pytest.raises(InvalidInput, match="cần có tên"):
         engine.deploy("X.000003", TEMPLATE)
     assert _everything(engine) == before
 
 
 @pytest.mark.parametrize("ref", ["99999999999999999999999", "²", "0", "-1", 2**70])
 def test_a_dossier_reference_out_of_range_is_not_found(engine, ref) -> None:
-    with pytest.raises(NotFound, match="does not exist"):
+    with pytest.raises(NotFound, match="không có hồ sơ"):
         engine.dossier(ref)

@@ -236,7 +236,9 @@ def test_claim_release_assign(lt: Lt) -> None:
     assert "released" in lt.ok("task", "release", task, "--user", "phuloi.motcua").stdout
     out = lt.ok("task", "assign", task, "--to", "phuloi.motcua", "--user", "phuloi.truongphong")
     assert "assigned to phuloi.motcua" in out.stdout
-    lt.fails("task", "assign", task, "--to", "phuloi.lanhdao", "--user", "admin", says="needs role")
+    lt.fails(
+        "task", "assign", task, "--to", "phuloi.lanhdao", "--user", "admin", says="cần vai trò"
+    )
 
 
 def test_withdraw(lt: Lt) -> None:
@@ -245,7 +247,7 @@ def test_withdraw(lt: Lt) -> None:
         code, "withdrawn",
     ]  # fmt: skip
     assert lt.json("task", "list", "--dossier", code) == []
-    lt.fails("dossier", "withdraw", code, "--reason", "again", says="already withdrawn")
+    lt.fails("dossier", "withdraw", code, "--reason", "again", says="đã rút, không rút được nữa")
 
 
 def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
@@ -267,7 +269,10 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["dossier", "submit", "9.999999", "--applicant-name", "A"], "9.999999 is not deployed"),
+        (
+            ["dossier", "submit", "9.999999", "--applicant-name", "A"],
+            "9.999999 chưa được triển khai",
+        ),
         (["dossier", "submit", BIRTH], "the applicant is required"),
         (
             [
@@ -297,11 +302,11 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
             ["dossier", "submit", BIRTH, "--applicant", str(DATA / "not_an_object.json")],
             "must hold a JSON object, not list",
         ),
-        (["dossier", "submit", BIRTH, "--applicant-name", " "], "applicant full_name is required"),
-        (["dossier", "show", "000.21.01.H56-000000-9999"], "does not exist"),
+        (["dossier", "submit", BIRTH, "--applicant-name", " "], "cần họ tên người nộp hồ sơ"),
+        (["dossier", "show", "000.21.01.H56-000000-9999"], "không có hồ sơ"),
         (
             ["task", "complete", "no-such-task", "--user", "admin"],
-            "task no-such-task does not exist",
+            "không có công việc no-such-task",
         ),
         (["tick", "--now", "yesterday"], "is not an ISO date-time"),
     ],
@@ -313,10 +318,10 @@ def test_bad_input_gets_one_clear_line(lt: Lt, args: list[str], says: str) -> No
 def test_task_errors_get_one_clear_line(lt: Lt) -> None:
     code = lt.submit()
     receive = lt.only_task(code, "receive")
-    lt.fails("task", "complete", receive, "--user", "phuloi.chuyenvien", says="needs role")
-    lt.fails("task", "complete", receive, "--user", "ghost", says="unknown or inactive user")
+    lt.fails("task", "complete", receive, "--user", "phuloi.chuyenvien", says="cần vai trò")
+    lt.fails("task", "complete", receive, "--user", "ghost", says="không tồn tại hoặc đã bị khóa")
     lt.ok("task", "complete", receive, "--user", "phuloi.motcua")
-    lt.fails("task", "complete", receive, "--user", "phuloi.motcua", says="already completed")
+    lt.fails("task", "complete", receive, "--user", "phuloi.motcua", says="đã được xử lý")
     appraise = lt.only_task(code, "appraise")
     line = lt.fails("task", "complete", appraise, "--user", "phuloi.chuyenvien", says="còn lỗi")
     assert "opinion" in line

@@ -180,7 +180,7 @@ def test_a_stale_expected_version_is_a_conflict(engine, officers: Officers) -> N
     engine.complete(receive.id, user="mc", data={}, expected_version=seen)
     appraise = officers.task(d, "appraise")
     before = (engine.dossier(d.code).lock_version, count(engine, AuditEvent))
-    with pytest.raises(Conflict, match="reload"):
+    with pytest.raises(Conflict, match="hãy tải lại"):
         engine.complete(appraise.id, user="cv", data={"opinion": "x"}, expected_version=seen)
     assert (engine.dossier(d.code).lock_version, count(engine, AuditEvent)) == before
     assert engine.task(appraise.id).state == "open"

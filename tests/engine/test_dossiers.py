@@ -91,7 +91,7 @@ def test_withdrawal_cancels_tasks_and_timers(engine, officers: Officers) -> None
     assert not engine.dossier(d.code).late
     from engine.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="already withdrawn"):
+    with pytest.raises(InvalidInput, match="đã rút, không rút được nữa"):
         engine.withdraw(d.code, actor="mc", reason="again")
 
 

@@ -25,14 +25,18 @@ MODULES = [
     "directory.py",
     "documents.py",
     "incidents.py",
+    "lane_agencies.py",
     "metrics_ratings.py",
     "officer_desk.py",
     "online.py",
     "passwords.py",
     "payments.py",
+    "queries.py",
     "reuse.py",
+    "runtime.py",
     "saved_filters.py",
     "service_jobs.py",
+    "steps.py",
     "task_actions.py",
 ]
 #: The engine's error classes (any ``…Error`` is counted too).

@@ -20,7 +20,7 @@ flow_engine, people, registry = flowkit.flow_engine, flowkit.people, flowkit.reg
 
 def test_lane_keys_map_to_agencies_and_bad_maps_change_nothing(flow_engine: Engine) -> None:
     e = flow_engine
-    with pytest.raises(InvalidInput, match="unknown agency"):
+    with pytest.raises(InvalidInput, match="không có cơ quan"):
         e.set_lane_agencies("2.000986", {"police": "000.99.99.H56"})
     with pytest.raises(InvalidInput):
         e.set_lane_agencies("2.000986", {"receiving": COMMUNE})
@@ -39,7 +39,7 @@ def test_partner_task_is_only_in_its_agency_list(flow_engine: Engine, people: Wo
     [row] = desk.open(d)
     assert [t.id for t in e.list_tasks(agency_code=POLICE)] == [row.id]
     assert e.list_tasks(agency_code=COMMUNE) == []
-    with pytest.raises(NotAllowed, match="belongs to agency"):
+    with pytest.raises(NotAllowed, match="thuộc cơ quan"):
         e.claim(row.id, user="hotich.phucuong")  # the commune's specialist is not the police
     with pytest.raises(NotAllowed):
         e.claim(row.id, user="bhxh.chuyenvien")

@@ -40,7 +40,7 @@ def test_claim_is_exclusive(engine, at_appraise) -> None:
     with pytest.raises(Conflict, match="đã được nhận bởi cv"):
         engine.claim(task.id, user="cv2")
     assert engine.claim(task.id, user="cv").assignee == "cv"  # claiming again is harmless
-    with pytest.raises(NotAllowed, match="claimed by cv"):
+    with pytest.raises(NotAllowed, match="đã được nhận bởi cv"):
         engine.complete(task.id, user="cv2", data={"opinion": "x"})
     assert engine.task(task.id).assignee == "cv"
     assert [t.id for t in engine.list_tasks(assignee="cv")] == [task.id]
@@ -75,7 +75,7 @@ def test_head_of_unit_assigns_and_reassigns(engine, at_appraise) -> None:
 
 @pytest.mark.parametrize(
     ("to", "why"),
-    [("mc", "needs role specialist"), ("outsider", "belongs to agency"), ("nobody", "unknown")],
+    [("mc", "cần vai trò specialist"), ("outsider", "thuộc cơ quan"), ("nobody", "không tồn tại")],
 )
 def test_assign_to_someone_who_cannot_work_it(engine, at_appraise, to, why) -> None:
     d, task = at_appraise
@@ -86,7 +86,7 @@ def test_assign_to_someone_who_cannot_work_it(engine, at_appraise, to, why) -> N
 
 @pytest.mark.parametrize(
     ("user", "why"),
-    [("mc", "needs role specialist"), ("outsider", "belongs to agency"), ("ghost", "unknown")],
+    [("mc", "cần vai trò specialist"), ("outsider", "thuộc cơ quan"), ("ghost", "không tồn tại")],
 )
 def test_only_the_right_role_and_agency_may_work_a_task(engine, at_appraise, user, why) -> None:
     d, task = at_appraise
@@ -102,7 +102,7 @@ def test_completing_twice_or_a_missing_task(engine, officers, at_appraise) -> No
     d, task = at_appraise
     engine.complete(task.id, user="cv", data={"opinion": "ok"})
     before = snapshot(engine, d)
-    with pytest.raises(TaskNotReady, match="already completed by cv"):
+    with pytest.raises(TaskNotReady, match="đã được xử lý bởi cv"):
         engine.complete(task.id, user="cv", data={"opinion": "ok"})
     with pytest.raises(Conflict):
         engine.claim(task.id, user="cv")
@@ -114,7 +114,7 @@ def test_completing_twice_or_a_missing_task(engine, officers, at_appraise) -> No
 def test_a_cancelled_task_is_not_ready(engine, officers, at_appraise) -> None:
     d, task = at_appraise
     engine.withdraw(d.code, actor="mc", reason="rút")
-    with pytest.raises(TaskNotReady, match="cancelled"):
+    with pytest.raises(TaskNotReady, match="đã bị hủy"):
         engine.complete(task.id, user="cv", data={"opinion": "ok"})
 
 
