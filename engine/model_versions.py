@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from .runtime import Engine
 
 DESIGNER_ROLES = frozenset({"designer", "admin"})
+#: A draft's state as a refusal says it ("bản nháp #3 đã được triển khai").
+_STATES = {"draft": "đang là bản nháp", "deployed": "đã được triển khai", "discarded": "đã bị bỏ"}
 Finding = dict[str, Any]  # {"severity", "element_id", "code", "message"}
 Linter = Callable[[bytes, frozenset[str]], list[Finding]]  # (model, the draft's own form ids)
 
@@ -131,7 +133,7 @@ class ModelVersions:
         `forms.builder`); they are checked like the model and written out when it deploys.
         """
         if not isinstance(bpmn, bytes | bytearray) or not bytes(bpmn).strip():
-            raise InvalidInput("a draft needs the model's BPMN bytes", {"bpmn": ["empty"]})
+            raise InvalidInput("bản nháp cần nội dung BPMN của mô hình", {"bpmn": ["empty"]})
         code = _code(procedure_code)
         forms = dict(forms or {})
         findings = _form_findings(forms) + self.lint(bytes(bpmn), frozenset(forms))
@@ -148,9 +150,12 @@ class ModelVersions:
             else:
                 draft = self._draft(s, draft_id)
                 if draft.state != "draft":
-                    raise InvalidInput(f"draft {draft_id} is {draft.state}; start a new draft")
+                    raise InvalidInput(
+                        f"bản nháp #{draft_id} {_STATES.get(draft.state, draft.state)}; "
+                        "hãy tạo bản nháp mới"
+                    )
                 if draft.procedure_code != code:
-                    raise InvalidInput(f"draft {draft_id} belongs to {draft.procedure_code}")
+                    raise InvalidInput(f"bản nháp #{draft_id} thuộc thủ tục {draft.procedure_code}")
             draft.name = name or draft.name or ""
             draft.bpmn_xml = bytes(bpmn)
             draft.content_hash = hashlib.sha256(bytes(bpmn)).hexdigest()
@@ -187,7 +192,8 @@ class ModelVersions:
             self._designer(s, user)
             draft = self._draft(s, draft_id)
             if draft.state != "draft":
-                raise InvalidInput(f"draft {draft_id} is already {draft.state}")
+                state = _STATES.get(draft.state, draft.state)
+                raise InvalidInput(f"bản nháp #{draft_id} {state} rồi")
             draft.state = "discarded"
             return self._draft_info(s, draft)
 
@@ -215,12 +221,15 @@ class ModelVersions:
         """
         why = " ".join(str(reason or "").split())
         if not why:
-            raise InvalidInput("say why this version is deployed", {"reason": ["required"]})
+            raise InvalidInput("hãy ghi lý do triển khai phiên bản này", {"reason": ["required"]})
         with self.engine.db.read() as s:
             self._designer(s, user)
             draft = self._draft(s, draft_id)
             if draft.state != "draft":
-                raise InvalidInput(f"draft {draft_id} is {draft.state}; it cannot be deployed")
+                raise InvalidInput(
+                    f"bản nháp #{draft_id} {_STATES.get(draft.state, draft.state)}, "
+                    "không triển khai được nữa"
+                )
             code, bpmn, title = draft.procedure_code, bytes(draft.bpmn_xml), draft.name
             forms = dict(draft.forms or {})
         findings = _form_findings(forms) + self.lint(bpmn, frozenset(forms))
@@ -232,7 +241,7 @@ class ModelVersions:
                 row.warnings = len(findings) - len(errors)
             listed = "; ".join(f"{f['element_id'] or '-'}: {f['message']}" for f in errors[:5])
             raise InvalidInput(
-                f"draft {draft_id} has {len(errors)} error(s) and cannot be deployed: {listed}",
+                f"bản nháp #{draft_id} còn {len(errors)} lỗi nên chưa triển khai được: {listed}",
                 {f["element_id"] or "model": [f["message"]] for f in errors},
             )
         _publish_forms(forms)
@@ -251,16 +260,16 @@ class ModelVersions:
         """Make an older version current again; running dossiers keep theirs."""
         why = " ".join(str(reason or "").split())
         if not why:
-            raise InvalidInput("say why the procedure is rolled back", {"reason": ["required"]})
+            raise InvalidInput("hãy ghi lý do quay lại phiên bản cũ", {"reason": ["required"]})
         with self.engine.db.write() as s:
             self._designer(s, user)
             proc = s.get(Procedure, procedure_code)
             if proc is None:
-                raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+                raise UnknownProcedure(f"thủ tục {procedure_code} chưa được triển khai")
             target = self._version_row(s, procedure_code, to_version)
             current = s.get(ProcessVersion, proc.current_version_id)
             if current is not None and current.id == target.id:
-                raise InvalidInput(f"version {to_version} is already the current version")
+                raise InvalidInput(f"phiên bản {to_version} đang là phiên bản hiện hành")
             proc.current_version_id = target.id
             audit.record(
                 s,
@@ -280,7 +289,7 @@ class ModelVersions:
         with self.engine.db.read() as s:
             proc = s.get(Procedure, procedure_code)
             if proc is None:
-                raise UnknownProcedure(f"procedure {procedure_code} is not deployed")
+                raise UnknownProcedure(f"thủ tục {procedure_code} chưa được triển khai")
             running, total = self._dossier_counts(s, procedure_code)
             rows = s.execute(
                 select(ProcessVersion)
@@ -293,7 +302,7 @@ class ModelVersions:
         for info in self.versions(procedure_code):
             if info.version == version:
                 return info
-        raise NotFound(f"procedure {procedure_code} has no version {version}")
+        raise NotFound(f"thủ tục {procedure_code} không có phiên bản {version}")
 
     def running_dossiers(self, procedure_code: str) -> dict[int, int]:
         """Return ``{version: dossiers not finished}`` (versions without any are left out)."""
@@ -344,9 +353,9 @@ class ModelVersions:
 
         title = " ".join(str(name or "").split())
         if not title:
-            raise InvalidInput("a scenario needs a name", {"name": ["required"]})
+            raise InvalidInput("kịch bản chạy thử cần có tên", {"name": ["required"]})
         if not isinstance(steps, list) or not steps:
-            raise InvalidInput("a scenario needs at least one step", {"steps": ["required"]})
+            raise InvalidInput("kịch bản chạy thử cần ít nhất một bước", {"steps": ["required"]})
         for n, item in enumerate(steps):
             if (
                 not isinstance(item, dict)
@@ -355,7 +364,7 @@ class ModelVersions:
                 or not isinstance(item.get("data", {}), dict)
             ):
                 raise InvalidInput(
-                    f"scenario step {n + 1}: give 'step', optional 'data' (object) and "
+                    f"bước {n + 1} của kịch bản: cần 'step', có thể thêm 'data' (đối tượng) và "
                     f"'action' ({', '.join(ACTIONS)})",
                     {f"steps[{n}]": ["invalid"]},
                 )
@@ -413,16 +422,19 @@ class ModelVersions:
     def _designer(self, s: Any, username: str) -> User:
         user = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
-            raise NotAllowed(f"unknown user {username!r}")
+            raise NotAllowed(f"không có người dùng {username!r}")
         if not DESIGNER_ROLES & set(user.roles or ()):
-            raise NotAllowed(f"{username} is not a process designer: only designers change models")
+            raise NotAllowed(
+                f"{username} không phải người thiết kế quy trình: "
+                "chỉ người thiết kế mới được sửa mô hình"
+            )
         return user
 
     @staticmethod
     def _draft(s: Any, draft_id: int) -> ModelDraft:
         draft = s.get(ModelDraft, draft_id)
         if draft is None:
-            raise NotFound(f"draft {draft_id} does not exist")
+            raise NotFound(f"không có bản nháp #{draft_id}")
         return draft
 
     @staticmethod
@@ -433,7 +445,7 @@ class ModelVersions:
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound(f"procedure {procedure_code} has no version {version}")
+            raise NotFound(f"thủ tục {procedure_code} không có phiên bản {version}")
         return row
 
     @staticmethod
@@ -479,7 +491,7 @@ def _form_findings(forms: dict[str, Any]) -> list[Finding]:
             problems = [str(exc)]
         findings += [
             {"severity": "error", "element_id": form_id, "code": "E-FORM-INVALID",
-             "message": f"form {form_id!r}: {p}"}
+             "message": f"biểu mẫu {form_id!r}: {p}"}
             for p in problems
         ]  # fmt: skip
     return findings
@@ -502,7 +514,7 @@ def _publish_forms(forms: dict[str, Any]) -> None:
     paths = [p for p in os.environ.get("LIENTHONG_FORMS_PATH", "").split(os.pathsep) if p]
     if not paths:
         raise InvalidInput(
-            "the draft brings eForms but LIENTHONG_FORMS_PATH names no directory to put them in"
+            "bản nháp kèm biểu mẫu điện tử nhưng LIENTHONG_FORMS_PATH chưa chỉ thư mục nào để lưu"
         )
     built = {form_id: form_from_dict(form_id, raw) for form_id, raw in forms.items()}
     for form_id, form in built.items():
@@ -511,8 +523,8 @@ def _publish_forms(forms: dict[str, Any]) -> None:
         current = load_form(form_id)
         if (current.schema, current.ui) != (form.schema, form.ui):
             raise InvalidInput(
-                f"form {form_id!r} is already in use with other content; give the changed "
-                "form a new id so running dossiers keep theirs",
+                f"biểu mẫu {form_id!r} đã được dùng với nội dung khác; hãy đặt mã mới cho "
+                "biểu mẫu đã sửa để hồ sơ đang giải quyết giữ biểu mẫu cũ",
                 {form_id: ["Biểu mẫu đã được dùng; hãy đặt mã mới cho biểu mẫu đã sửa"]},
             )
     for form in built.values():
@@ -529,7 +541,7 @@ def _code(value: Any) -> str:
     code = str(value or "").strip()
     if not code or len(code) > 20:
         raise InvalidInput(
-            f"procedure code {value!r} is not valid", {"procedure_code": ["invalid"]}
+            f"mã thủ tục {value!r} không hợp lệ (cần 1–20 ký tự)", {"procedure_code": ["invalid"]}
         )
     return code
 

@@ -278,7 +278,7 @@ def deploy(draft_id: int) -> Any:
     except NotFound:
         abort(404)
     except InvalidInput as exc:
-        flash(f"Chưa triển khai: {_vi(exc)}", "error")
+        flash(f"Chưa triển khai: {exc}", "error")
         return redirect(url_for("studio.modeler", draft_id=draft_id))
     flash(
         f"Đã triển khai phiên bản {info.version} của thủ tục {draft.procedure_code}. "
@@ -299,7 +299,7 @@ def rollback(code: str) -> Any:
     except (NotFound, UnknownProcedure):
         abort(404)
     except InvalidInput as exc:
-        flash(f"Chưa quay lại: {_vi(exc)}", "error")
+        flash(f"Chưa quay lại: {exc}", "error")
         return redirect(url_for("studio.procedure", code=code))
     flash(f"Đã quay lại phiên bản {info.version}.", "success")
     return redirect(url_for("studio.procedure", code=code))
@@ -345,7 +345,7 @@ def api_save(code: str) -> Any:
             forms=forms,
         )  # fmt: skip
     except LienThongError as exc:
-        return api_error(_vi(exc), 400, getattr(exc, "errors", None))
+        return api_error(str(exc), 400, getattr(exc, "errors", None))
     return jsonify(draft_json(draft) | {"url": url_for("studio.modeler", draft_id=draft.id)})
 
 
@@ -364,7 +364,7 @@ def api_test_run(draft_id: int) -> Any:
     except NotFound:
         abort(404)
     except InvalidInput as exc:
-        return api_error(_vi(exc), 400, exc.errors)
+        return api_error(str(exc), 400, exc.errors)
     return jsonify(run_json(run))
 
 
@@ -395,7 +395,7 @@ def api_save_scenario(code: str) -> Any:
             expect_status=(str(body["expect_status"]) if body.get("expect_status") else None),
         )  # fmt: skip
     except InvalidInput as exc:
-        return api_error(_vi(exc), 400, exc.errors)
+        return api_error(str(exc), 400, exc.errors)
     return jsonify({"id": scenario_id})
 
 
@@ -457,15 +457,3 @@ def _bpmn_response(data: bytes, filename: str) -> Response:
 
 def _obj(value: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) and value else None
-
-
-def _vi(exc: LienThongError) -> str:
-    """The engine's message, with the deploy refusals said in Vietnamese first."""
-    text = str(exc)
-    if "cannot be deployed" in text:
-        return "bản nháp còn lỗi nên không triển khai được — " + text
-    if "say why" in text:
-        return "hãy ghi lý do triển khai / quay lại phiên bản."
-    if "already the current version" in text:
-        return "phiên bản này đang được dùng."
-    return text

@@ -114,5 +114,5 @@ def test_saved_scenarios_are_replayed_on_a_draft(engine):
     broken = studio.save_draft(KET_HON, skip, user="tk")
     failed = {r.name: r for r in studio.run_scenarios(broken.id)}["Hồ sơ hợp lệ"]
     assert not failed.passed and "approve: step is not open" in failed.run.error
-    with pytest.raises(InvalidInput, match="scenario step 1"):
+    with pytest.raises(InvalidInput, match="bước 1 của kịch bản"):
         studio.save_scenario(KET_HON, "Sai", [{"step": "receive", "action": "fly"}], user="tk")

@@ -34,7 +34,7 @@ def test_a_draft_with_errors_is_saved_but_not_deployed(studio):
     assert (draft.state, draft.base_version, draft.deployable) == ("draft", 1, False)
     missing = [f for f in draft.findings if f["code"] == "E-FORM-MISSING"]
     assert draft.errors >= 1 and missing[0]["element_id"] == "approve"
-    with pytest.raises(InvalidInput, match="cannot be deployed") as err:
+    with pytest.raises(InvalidInput, match="chưa triển khai được") as err:
         studio.deploy_draft(draft.id, user="tk", reason="Rút gọn")
     assert "approve" in err.value.errors
     assert studio.draft(draft.id).state == "draft"
@@ -60,7 +60,7 @@ def test_deploy_records_who_when_why_and_dossiers_stay_on_their_version(engine, 
     assert (v1_info.running_dossiers, v1_info.current, v2_info.running_dossiers) == (1, False, 1)
     deploys = [e for e in audit(engine, "deploy") if e.detail.get("procedure") == KET_HON]
     assert deploys[-1].actor == "tk" and deploys[-1].detail["note"] == v2.reason
-    with pytest.raises(InvalidInput, match="deployed; it cannot be deployed"):
+    with pytest.raises(InvalidInput, match="đã được triển khai, không triển khai được nữa"):
         studio.deploy_draft(draft.id, user="tk", reason="lần nữa")
 
 
@@ -110,7 +110,7 @@ def test_rollback_makes_an_older_version_current_with_a_reason(engine, studio):
     [event] = audit(engine, "rollback")
     assert (event.actor, event.detail["from_version"], event.detail["to_version"]) == ("tk", 2, 1)
     assert event.detail["note"] == "Cán bộ chưa quen quy trình mới"
-    with pytest.raises(InvalidInput, match="already the current version"):
+    with pytest.raises(InvalidInput, match="đang là phiên bản hiện hành"):
         studio.rollback(KET_HON, 1, user="tk", reason="lại")
     with pytest.raises(NotFound):
         studio.rollback(KET_HON, 9, user="tk", reason="không có")
@@ -130,12 +130,12 @@ def studio_version_id(engine, code: str, version: int) -> int:
 
 
 def test_only_designers_change_models_and_every_change_says_why(studio):
-    with pytest.raises(NotAllowed, match="not a process designer"):
+    with pytest.raises(NotAllowed, match="không phải người thiết kế quy trình"):
         studio.save_draft(KET_HON, RENAMED, user="mc")
     draft = studio.save_draft(KET_HON, RENAMED, user="tk")
     with pytest.raises(NotAllowed):
         studio.deploy_draft(draft.id, user="cv", reason="x")
-    with pytest.raises(InvalidInput, match="say why"):
+    with pytest.raises(InvalidInput, match="hãy ghi lý do"):
         studio.deploy_draft(draft.id, user="tk", reason="   ")
     with pytest.raises(NotAllowed):
         studio.rollback(KET_HON, 1, user="ld", reason="x")
@@ -183,7 +183,7 @@ def test_bpmn_made_elsewhere_is_saved_then_deployed_or_refused_clearly(studio):
         draft = studio.save_draft(f"M.{n:06d}", path.read_bytes(), user="tk", name=path.stem)
         assert all(f["message"] and f["code"] != "E-INTERNAL" for f in draft.findings)
         if draft.errors:
-            with pytest.raises(InvalidInput, match="cannot be deployed"):
+            with pytest.raises(InvalidInput, match="chưa triển khai được"):
                 studio.deploy_draft(draft.id, user="tk", reason="Nhập từ công cụ khác")
             refused += 1
             continue
@@ -229,10 +229,10 @@ def test_a_draft_brings_its_own_eforms(engine, studio, monkeypatch, tmp_path):
     officers = Officers(engine)
     dossier = officers.submit(KET_HON)
     officers.walk(dossier, ["receive", "appraise"])
-    with pytest.raises(InvalidInput, match="has errors"):
+    with pytest.raises(InvalidInput, match="còn lỗi"):
         officers.do(dossier, "approve", data={"opinion": "Đồng ý"})
     # Changing a form in use needs a new id: running dossiers keep theirs.
     changed = studio.save_draft(KET_HON, model, user="tk",
                                 forms={"approve_v2": _approve_form("Phê duyệt (sửa)")})  # fmt: skip
-    with pytest.raises(InvalidInput, match="already in use with other content"):
+    with pytest.raises(InvalidInput, match="đã được dùng với nội dung khác"):
         studio.deploy_draft(changed.id, user="tk", reason="Sửa biểu mẫu")

@@ -121,7 +121,8 @@ def test_a_model_with_errors_is_saved_but_not_deployed(client, logged_in, design
         data={"reason": "Rút gọn", "csrf_token": token},
         follow_redirects=True,
     )
-    assert "Chưa triển khai" in refused.get_data(as_text=True)
+    page = refused.get_data(as_text=True)
+    assert "Chưa triển khai" in page and "lỗi nên chưa triển khai được" in page
     assert [v.version for v in ModelVersions(engine).versions(KET_HON)] == [1]
 
 
@@ -160,7 +161,7 @@ def test_a_draft_with_its_form_deploys_and_new_dossiers_take_it(
     assert save(client, BROKEN, draft_id="1; drop").status_code == 400
     assert save(client, BROKEN, forms=["x"]).status_code == 400
     resave = save(client, BROKEN, draft_id=draft["id"])
-    assert resave.status_code == 400 and "start a new draft" in resave.get_json()["error"]
+    assert resave.status_code == 400 and "hãy tạo bản nháp mới" in resave.get_json()["error"]
     with engine.db.read() as s:
         actions = set(s.execute(select(AuditEvent.action)).scalars())
     assert "deploy" in actions
@@ -178,7 +179,9 @@ def test_rollback_needs_a_reason_and_is_recorded(client, logged_in, designer, en
     unexplained = client.post(
         url, data={"version": "1", "csrf_token": token}, follow_redirects=True
     )
-    assert "Chưa quay lại" in unexplained.get_data(as_text=True)
+    assert "Chưa quay lại: hãy ghi lý do quay lại phiên bản cũ" in unexplained.get_data(
+        as_text=True
+    )
     assert [v.version for v in ModelVersions(engine).versions(KET_HON) if v.current] == [2]
     done = client.post(url, data={"version": "1", "reason": "Lỗi tên", "csrf_token": token})
     assert done.status_code == 302
