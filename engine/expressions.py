@@ -74,7 +74,7 @@ _FORBIDDEN_NAMES = frozenset(
 
 def _sum(values: Any, start: int | float = 0) -> Any:
     if not isinstance(start, int | float):
-        raise TypeError("sum() adds numbers only")
+        raise TypeError("sum() chỉ cộng các số")
     return sum(values, start)
 
 
@@ -96,18 +96,16 @@ DEFAULT_FUNCTIONS: dict[str, Callable[..., Any]] = {
 def _parse(expression: str) -> ast.Expression:
     """Parse with the size limits applied first; raise InvalidInput on syntax errors."""
     if not isinstance(expression, str):
-        raise InvalidInput(f"Expression must be text, not {type(expression).__name__}")
+        raise InvalidInput(f"biểu thức phải là văn bản, không phải {type(expression).__name__}")
     if len(expression) > MAX_LENGTH:
-        raise InvalidInput(
-            f"Expression is too long ({len(expression)} characters, limit {MAX_LENGTH})"
-        )
+        raise InvalidInput(f"biểu thức quá dài ({len(expression)} ký tự, giới hạn {MAX_LENGTH})")
     if not expression.strip():
-        raise InvalidInput("Expression is empty")
+        raise InvalidInput("biểu thức trống")
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         reason = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
-        raise InvalidInput(f"Invalid expression {expression!r}: {reason}") from None
+        raise InvalidInput(f"biểu thức {expression!r} không hợp lệ: {reason}") from None
     return tree
 
 
@@ -116,44 +114,44 @@ def _problems(tree: ast.AST) -> list[str]:
     problems: list[str] = []
     nodes = list(ast.walk(tree))
     if len(nodes) > MAX_NODES:
-        problems.append(f"expression is too complex ({len(nodes)} parts, limit {MAX_NODES})")
+        problems.append(f"biểu thức quá phức tạp ({len(nodes)} thành phần, giới hạn {MAX_NODES})")
     called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     for node in nodes:
         if not isinstance(node, _ALLOWED_NODES):
-            problems.append(f"{_describe(node)} is not allowed")
+            problems.append(f"{_describe(node)} không được dùng")
         elif isinstance(node, ast.Name) and (
             node.id.startswith("_") or node.id in _FORBIDDEN_NAMES
         ):
-            problems.append(f"name {node.id!r} is not allowed")
+            problems.append(f"tên {node.id!r} không được dùng")
         elif isinstance(node, ast.Attribute):
             if node.attr.startswith("_"):
-                problems.append(f"attribute {node.attr!r} is not allowed")
+                problems.append(f"thuộc tính {node.attr!r} không được dùng")
             elif id(node) not in called or node.attr not in _ALL_METHODS:
-                problems.append(f"attribute access '.{node.attr}' is not allowed")
+                problems.append(f"truy cập thuộc tính '.{node.attr}' không được dùng")
         elif isinstance(node, ast.Constant) and isinstance(node.value, bytes):
-            problems.append("bytes literals are not allowed")
+            problems.append("giá trị bytes không được dùng")
         elif isinstance(node, ast.Call) and not isinstance(node.func, ast.Name | ast.Attribute):
-            problems.append("only named functions and methods may be called")
+            problems.append("chỉ được gọi hàm và phương thức có tên")
         elif (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Mod)
             and isinstance(node.left, ast.Constant)
             and isinstance(node.left.value, str)
         ):
-            problems.append("%-formatting of strings is not allowed")
+            problems.append("định dạng chuỗi bằng % không được dùng")
     return problems
 
 
 def _describe(node: ast.AST) -> str:
     names = {
         ast.Lambda: "lambda",
-        ast.ListComp: "a comprehension",
-        ast.SetComp: "a comprehension",
-        ast.DictComp: "a comprehension",
-        ast.GeneratorExp: "a generator expression",
-        ast.NamedExpr: "assignment (:=)",
-        ast.JoinedStr: "an f-string",
-        ast.Starred: "star-unpacking",
+        ast.ListComp: "comprehension",
+        ast.SetComp: "comprehension",
+        ast.DictComp: "comprehension",
+        ast.GeneratorExp: "generator expression",
+        ast.NamedExpr: "phép gán (:=)",
+        ast.JoinedStr: "f-string",
+        ast.Starred: "giải nén bằng *",
         ast.Await: "await",
     }
     return names.get(type(node), f"'{type(node).__name__}'")
@@ -174,7 +172,7 @@ def _checked(expression: str) -> ast.Expression:
     tree = _parse(expression)
     problems = _problems(tree)
     if problems:
-        raise UnsafeExpression(f"Expression {expression!r} is not allowed: {'; '.join(problems)}")
+        raise UnsafeExpression(f"biểu thức {expression!r} không được phép: {'; '.join(problems)}")
     return tree
 
 
@@ -190,20 +188,20 @@ def evaluate(
     expression, an unknown name, a type error or a result that would be too large.
     """
     if not isinstance(expression, str):
-        raise InvalidInput(f"Expression must be text, not {type(expression).__name__}")
+        raise InvalidInput(f"biểu thức phải là văn bản, không phải {type(expression).__name__}")
     tree = _checked(expression)
     funcs = dict(DEFAULT_FUNCTIONS)
     funcs.update(functions or {})
     try:
         return _Interpreter(names, funcs).run(tree.body)
     except (UnsafeExpression, InvalidInput) as exc:
-        exc.args = (f"Expression {expression!r}: {exc}",)
+        exc.args = (f"biểu thức {expression!r}: {exc}",)
         raise
     except RecursionError:
-        raise InvalidInput(f"Expression {expression!r} is nested too deeply") from None
+        raise InvalidInput(f"biểu thức {expression!r} lồng nhau quá sâu") from None
     except Exception as exc:  # the expression's own error: 1/0, "a" + 1, int("x")...
         raise InvalidInput(
-            f"Expression {expression!r} failed: {type(exc).__name__}: {exc}"
+            f"biểu thức {expression!r} lỗi khi tính: {type(exc).__name__}: {exc}"
         ) from None
 
 
@@ -217,7 +215,7 @@ class _Interpreter:
     def run(self, node: ast.AST) -> Any:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise UnsafeExpression(f"{_describe(node)} is not allowed")
+            raise UnsafeExpression(f"{_describe(node)} không được dùng")
         return method(node)
 
     def _Constant(self, node: ast.Constant) -> Any:
@@ -226,7 +224,7 @@ class _Interpreter:
     def _Name(self, node: ast.Name) -> Any:
         if node.id in self.names:
             return self.names[node.id]
-        raise InvalidInput(f"name {node.id!r} is not defined")
+        raise InvalidInput(f"tên {node.id!r} chưa được định nghĩa (không có trong dữ liệu)")
 
     def _List(self, node: ast.List) -> list:
         return [self.run(elt) for elt in node.elts]
@@ -239,7 +237,7 @@ class _Interpreter:
 
     def _Dict(self, node: ast.Dict) -> dict:
         if any(key is None for key in node.keys):
-            raise UnsafeExpression("dict unpacking (**) is not allowed")
+            raise UnsafeExpression("giải nén từ điển (**) không được dùng")
         return {self.run(k): self.run(v) for k, v in zip(node.keys, node.values, strict=True)}
 
     def _BinOp(self, node: ast.BinOp) -> Any:
@@ -275,7 +273,7 @@ class _Interpreter:
     def _Subscript(self, node: ast.Subscript) -> Any:
         value = self.run(node.value)
         if not isinstance(value, dict | list | tuple | str):
-            raise InvalidInput(f"cannot index a {type(value).__name__}")
+            raise InvalidInput(f"không lấy phần tử theo chỉ số từ kiểu {type(value).__name__} được")
         return value[self.run(node.slice)]
 
     def _Slice(self, node: ast.Slice) -> slice:
@@ -286,19 +284,20 @@ class _Interpreter:
         if isinstance(node.func, ast.Name):
             function = self.functions.get(node.func.id)
             if function is None:
-                raise UnsafeExpression(f"function {node.func.id!r} is not available")
+                raise UnsafeExpression(f"không có hàm {node.func.id!r}")
         else:
             target = self.run(node.func.value)
             allowed = SAFE_METHODS.get(type(target), frozenset())
             if node.func.attr not in allowed:
                 raise UnsafeExpression(
-                    f"method '.{node.func.attr}()' is not allowed on a {type(target).__name__}"
+                    f"phương thức '.{node.func.attr}()' không được dùng "
+                    f"trên kiểu {type(target).__name__}"
                 )
             function = getattr(target, node.func.attr)
         args = [self.run(arg) for arg in node.args]
         kwargs = {kw.arg: self.run(kw.value) for kw in node.keywords}
         if None in kwargs:
-            raise UnsafeExpression("keyword unpacking (**) is not allowed")
+            raise UnsafeExpression("giải nén đối số (**) không được dùng")
         return _limit(function(*args, **kwargs))
 
 
@@ -306,23 +305,23 @@ def _check_binop(op: type, left: Any, right: Any) -> None:
     """Refuse an operation whose result would be huge, before computing it."""
     if op is ast.Pow and isinstance(left, int) and isinstance(right, int):
         if right > 0 and max(abs(left).bit_length(), 1) * right > MAX_INT_BITS and abs(left) > 1:
-            raise InvalidInput(f"power {left}**{right} is too large")
+            raise InvalidInput(f"lũy thừa {left}**{right} quá lớn")
     if op is ast.Mult:
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, str | list | tuple) and isinstance(count, int):
                 if len(seq) * count > MAX_SIZE:
-                    raise InvalidInput(f"result would be too long (limit {MAX_SIZE})")
+                    raise InvalidInput(f"kết quả sẽ quá dài (giới hạn {MAX_SIZE})")
     if op is ast.Mod and isinstance(left, str | bytes):
-        raise UnsafeExpression("%-formatting of strings is not allowed")
+        raise UnsafeExpression("định dạng chuỗi bằng % không được dùng")
 
 
 def _limit(value: Any) -> Any:
     """Raise if a computed value is larger than the language allows."""
     if isinstance(value, int) and not isinstance(value, bool):
         if value.bit_length() > MAX_INT_BITS:
-            raise InvalidInput(f"number is too large (over {MAX_INT_BITS} bits)")
+            raise InvalidInput(f"số quá lớn (hơn {MAX_INT_BITS} bit)")
     elif isinstance(value, str | list | tuple | dict | set) and len(value) > MAX_SIZE:
-        raise InvalidInput(f"result is too long ({len(value)} items, limit {MAX_SIZE})")
+        raise InvalidInput(f"kết quả quá dài ({len(value)} phần tử, giới hạn {MAX_SIZE})")
     return value
 
 

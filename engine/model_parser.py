@@ -81,8 +81,8 @@ def parse_model(
     if findings:
         first = findings[0]
         raise InvalidModel(
-            f"{filename}: {len(findings)} unsafe or invalid expression(s)/script(s); "
-            f"first at {first['element_id']}: {first['message']}",
+            f"{filename}: {len(findings)} biểu thức/script không an toàn hoặc không hợp lệ; "
+            f"chỗ đầu tiên ở {first['element_id']}: {first['message']}",
             findings,
         )
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -97,7 +97,7 @@ def parse_model(
         raise _from_spiff(exc, filename) from None
     except Exception as exc:  # SpiffWorkflow raises bare KeyError/AttributeError on odd XML
         raise InvalidModel(
-            f"{filename}: the BPMN could not be parsed ({type(exc).__name__}: {exc})"
+            f"{filename}: không phân tích được mô hình BPMN ({type(exc).__name__}: {exc})"
         ) from None
     lanes = _lanes(tree, filename)
     all_specs = [spec, *subprocess_specs.values()]
@@ -122,11 +122,11 @@ def _from_spiff(exc: SpiffWorkflowException, filename: str) -> InvalidModel:
     """Translate a SpiffWorkflow parse/validation error into `InvalidModel` with its element."""
     element_id = getattr(exc, "id", "") or None
     line = getattr(exc, "line_number", "") or None
-    where = f" at element {element_id!r}" if element_id else ""
-    where += f" (line {line})" if line else ""
+    where = f" ở phần tử {element_id!r}" if element_id else ""
+    where += f" (dòng {line})" if line else ""
     message = str(exc).strip() or type(exc).__name__
     finding = {"element_id": element_id, "message": message}
-    return InvalidModel(f"{filename}: invalid BPMN{where}: {message}", [finding])
+    return InvalidModel(f"{filename}: BPMN không hợp lệ{where}: {message}", [finding])
 
 
 def _choose_process(parser: SpiffBpmnParser, tree, process_id: str | None, filename: str) -> str:
@@ -135,7 +135,8 @@ def _choose_process(parser: SpiffBpmnParser, tree, process_id: str | None, filen
     if process_id is not None:
         if process_id not in known:
             raise InvalidModel(
-                f"{filename}: no process {process_id!r} in the model (found: {', '.join(known)})"
+                f"{filename}: mô hình không có quy trình {process_id!r} "
+                f"(các quy trình có: {', '.join(known)})"
             )
         return process_id
     executable = parser.get_process_ids()
@@ -145,10 +146,12 @@ def _choose_process(parser: SpiffBpmnParser, tree, process_id: str | None, filen
         return top[0]
     if not top:
         raise InvalidModel(
-            f'{filename}: no executable process (set isExecutable="true" on one bpmn:process)'
+            f"{filename}: không có quy trình nào chạy được "
+            '(hãy đặt isExecutable="true" cho một bpmn:process)'
         )
     raise InvalidModel(
-        f"{filename}: several executable processes ({', '.join(top)}); say which to use"
+        f"{filename}: có nhiều quy trình chạy được ({', '.join(top)}); "
+        "hãy chỉ rõ quy trình cần dùng"
     )
 
 
@@ -162,20 +165,20 @@ def _lanes(tree, filename: str) -> dict[str, LaneInfo]:
         agency = lane.get(f"{{{LT_NS}}}agency")
         if not name:
             raise InvalidModel(
-                f"{filename}: lane {lane_id!r} has no name; tasks are assigned by lane name",
-                [{"element_id": lane_id, "message": "lane without a name"}],
+                f"{filename}: làn {lane_id!r} chưa có tên; công việc được giao theo tên làn",
+                [{"element_id": lane_id, "message": "làn chưa có tên"}],
             )
         if role is not None and role not in ROLES:
             raise InvalidModel(
-                f"{filename}: lane {lane_id!r} has unknown lt:role {role!r} "
-                f"(known: {', '.join(sorted(ROLES))})",
-                [{"element_id": lane_id, "message": f"unknown role {role!r}"}],
+                f"{filename}: làn {lane_id!r} có lt:role {role!r} không xác định "
+                f"(các vai trò: {', '.join(sorted(ROLES))})",
+                [{"element_id": lane_id, "message": f"vai trò {role!r} không xác định"}],
             )
         info = LaneInfo(name=name, role=role, agency=agency or None)
         if name in lanes and lanes[name] != info:
             raise InvalidModel(
-                f"{filename}: two lanes are named {name!r} with different roles or agencies",
-                [{"element_id": lane_id, "message": f"duplicate lane name {name!r}"}],
+                f"{filename}: hai làn cùng tên {name!r} nhưng khác vai trò hoặc cơ quan",
+                [{"element_id": lane_id, "message": f"trùng tên làn {name!r}"}],
             )
         lanes[name] = info
     return lanes
@@ -210,23 +213,23 @@ def _element(node, task_spec, lanes: dict[str, LaneInfo], filename: str) -> Elem
             deadline_share = -1.0
         if not 0.0 <= deadline_share <= 1.0:  # 0 = the same working day
             raise InvalidModel(
-                f"{filename}: element {bpmn_id!r} has lt:deadlineShare={share!r}; "
-                "it must be a number from 0 to 1",
-                [{"element_id": bpmn_id, "message": f"bad deadlineShare {share!r}"}],
+                f"{filename}: phần tử {bpmn_id!r} có lt:deadlineShare={share!r}; "
+                "giá trị phải là số từ 0 đến 1",
+                [{"element_id": bpmn_id, "message": f"lt:deadlineShare {share!r} không hợp lệ"}],
             )
     actions = tuple((node.get(f"{{{LT_NS}}}actions") or "").split())
     unknown = [action for action in actions if action not in ACTIONS]
     if unknown:
         raise InvalidModel(
-            f"{filename}: element {bpmn_id!r} has unknown lt:actions {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(ACTIONS))})",
-            [{"element_id": bpmn_id, "message": f"unknown actions {unknown}"}],
+            f"{filename}: phần tử {bpmn_id!r} có lt:actions không xác định: {', '.join(unknown)} "
+            f"(các giá trị: {', '.join(sorted(ACTIONS))})",
+            [{"element_id": bpmn_id, "message": f"lt:actions không xác định: {unknown}"}],
         )
     try:
         working = read_working_time(node)
     except ValueError as exc:
         raise InvalidModel(
-            f"{filename}: element {bpmn_id!r}: {exc}",
+            f"{filename}: phần tử {bpmn_id!r}: {exc}",
             [{"element_id": bpmn_id, "message": str(exc)}],
         ) from None
     return ElementInfo(

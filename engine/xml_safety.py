@@ -60,31 +60,34 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     not `bpmn:definitions`.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidModel(f"BPMN must be given as bytes, not {type(data).__name__}")
+        raise InvalidModel(f"mô hình BPMN phải ở dạng bytes, không phải {type(data).__name__}")
     data = bytes(data)
     if len(data) > max_bytes:
         raise InvalidModel(
-            f"BPMN file is too large: {len(data):,} bytes (the limit is {max_bytes:,} bytes)"
+            f"tệp BPMN quá lớn: {_count(len(data))} byte (giới hạn {_count(max_bytes)} byte)"
         )
     if not data.strip():
-        raise InvalidModel("BPMN file is empty")
+        raise InvalidModel("tệp BPMN trống")
     if _declares_doctype(data):
-        raise InvalidModel(
-            "BPMN file declares a DOCTYPE or entity; DTDs and entities are not allowed"
-        )
+        raise InvalidModel("tệp BPMN khai báo DOCTYPE hoặc entity; không được dùng DTD và entity")
     try:
         root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise InvalidModel(f"BPMN file is not well-formed XML: {exc}") from None
+        raise InvalidModel(f"tệp BPMN sai cú pháp XML: {exc}") from None
     except (etree.LxmlError, ValueError) as exc:
-        raise InvalidModel(f"BPMN file could not be read as XML: {exc}") from None
+        raise InvalidModel(f"không đọc được tệp BPMN như XML: {exc}") from None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise InvalidModel("BPMN file declares a DOCTYPE; DTDs are not allowed")
+        raise InvalidModel("tệp BPMN khai báo DOCTYPE; không được dùng DTD")
     if not isinstance(root.tag, str) or etree.QName(root).text != f"{{{BPMN_MODEL_NS}}}definitions":
         found = root.tag if isinstance(root.tag, str) else type(root).__name__
         raise InvalidModel(
-            f"BPMN file's root element must be bpmn:definitions in namespace {BPMN_MODEL_NS}, "
-            f"found {found}"
+            f"phần tử gốc của tệp BPMN phải là bpmn:definitions trong namespace "
+            f"{BPMN_MODEL_NS}, nhưng tệp có {found}"
         )
     return tree
+
+
+def _count(n: int) -> str:
+    """Write a byte count as a Vietnamese reader groups digits (5.000.000)."""
+    return f"{n:,}".replace(",", ".")

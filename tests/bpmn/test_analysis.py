@@ -176,7 +176,7 @@ def test_what_the_citizen_carries_in_flows_3_and_4_baselines() -> None:
 
 
 def test_bad_models_are_refused_clearly() -> None:
-    with pytest.raises(InvalidModel, match="not well-formed"):
+    with pytest.raises(InvalidModel, match="sai cú pháp XML"):
         analyse_model(b"<not-xml")
     with pytest.raises(InvalidModel, match="no process"):
         analyse_model(TEMPLATE.read_bytes(), process_id="missing")

@@ -100,7 +100,7 @@ def test_service_tasks_inside_subprocesses_are_manual_too():
     [
         ("condition_escape.bpmn", "f_refuse", "__class__"),
         ("parameter_escape.bpmn", "register", "__import__"),
-        ("timer_escape.bpmn", "late_timer", "'open' is not allowed"),
+        ("timer_escape.bpmn", "late_timer", "'open' không được dùng"),
         ("script_import.bpmn", "compute", "__import__"),
         ("script_subclasses.bpmn", "compute", "__subclasses__"),
         ("unknown_role.bpmn", "lane_specialist", "janitor"),
@@ -132,7 +132,7 @@ def test_a_loop_script_passes_the_static_check():
 
 
 def test_schema_violations_are_invalid_model():
-    with pytest.raises(InvalidModel, match="invalid BPMN.*fooTask"):
+    with pytest.raises(InvalidModel, match="BPMN không hợp lệ.*fooTask"):
         parse_model(model('<bpmn:process id="p" isExecutable="true"><bpmn:fooTask id="x"/>'
                           "</bpmn:process>"))  # fmt: skip
 
@@ -152,17 +152,17 @@ def test_process_choice():
         '<bpmn:process id="a" isExecutable="true"><bpmn:startEvent id="s1"/></bpmn:process>'
         '<bpmn:process id="b" isExecutable="true"><bpmn:startEvent id="s2"/></bpmn:process>'
     )
-    with pytest.raises(InvalidModel, match="several executable processes \\(a, b\\)"):
+    with pytest.raises(InvalidModel, match="nhiều quy trình chạy được \\(a, b\\)"):
         parse_model(two)
     assert parse_model(two, process_id="b").process_id == "b"
-    with pytest.raises(InvalidModel, match="no process 'c'.*found: a, b"):
+    with pytest.raises(InvalidModel, match="không có quy trình 'c'.*có: a, b"):
         parse_model(two, process_id="c")
-    with pytest.raises(InvalidModel, match="no executable process"):
+    with pytest.raises(InvalidModel, match="không có quy trình nào chạy được"):
         parse_model(model('<bpmn:process id="a" isExecutable="false"/>'))
 
 
 def test_lane_without_name_is_refused():
-    with pytest.raises(InvalidModel, match="lane 'L' has no name"):
+    with pytest.raises(InvalidModel, match="làn 'L' chưa có tên"):
         parse_model(model(
             '<bpmn:process id="p" isExecutable="true"><bpmn:laneSet id="ls">'
             '<bpmn:lane id="L"><bpmn:flowNodeRef>s</bpmn:flowNodeRef></bpmn:lane>'
