@@ -47,7 +47,7 @@ _FORBIDDEN_NAMES = frozenset(
 _FORBIDDEN_NODES = {
     ast.Import: "import",
     ast.ImportFrom: "import",
-    ast.ClassDef: "class definitions",
+    ast.ClassDef: "định nghĩa class",
     ast.Global: "global",
     ast.Nonlocal: "nonlocal",
     ast.AsyncFunctionDef: "async",
@@ -78,24 +78,24 @@ class ScriptLimits:
 def check_script(source: str) -> list[str]:
     """Return the static problems of a script (empty when it may run)."""
     if not isinstance(source, str):
-        return [f"script must be text, not {type(source).__name__}"]
+        return [f"script phải là văn bản, không phải {type(source).__name__}"]
     if len(source) > MAX_SCRIPT_LENGTH:
-        return [f"script is too long ({len(source)} characters, limit {MAX_SCRIPT_LENGTH})"]
+        return [f"script quá dài ({len(source)} ký tự, giới hạn {MAX_SCRIPT_LENGTH})"]
     try:
         tree = ast.parse(source, mode="exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         line = getattr(exc, "lineno", None)
-        where = f" on line {line}" if line else ""
-        return [f"script has a syntax error{where}: {getattr(exc, 'msg', None) or exc}"]
+        where = f" ở dòng {line}" if line else ""
+        return [f"script sai cú pháp{where}: {getattr(exc, 'msg', None) or exc}"]
     problems = []
     for node in ast.walk(tree):
         line = getattr(node, "lineno", "?")
         if type(node) in _FORBIDDEN_NODES:
-            problems.append(f"line {line}: {_FORBIDDEN_NODES[type(node)]} is not allowed")
+            problems.append(f"dòng {line}: {_FORBIDDEN_NODES[type(node)]} không được dùng")
         elif isinstance(node, ast.Name) and node.id in _FORBIDDEN_NAMES:
-            problems.append(f"line {line}: name {node.id!r} is not allowed")
+            problems.append(f"dòng {line}: tên {node.id!r} không được dùng")
         elif isinstance(node, ast.Attribute) and node.attr in ("format", "format_map"):
-            problems.append(f"line {line}: str.{node.attr}() is not allowed")
+            problems.append(f"dòng {line}: str.{node.attr}() không được dùng")
     if problems:
         return problems
     result = compile_restricted_exec(source, filename="<script>")
@@ -106,7 +106,7 @@ def check_script(source: str) -> list[str]:
 def _compile(source: str) -> CodeType:
     problems = check_script(source)
     if problems:
-        raise UnsafeExpression(f"Script is not allowed: {'; '.join(problems)}")
+        raise UnsafeExpression(f"script không được phép: {'; '.join(problems)}")
     return compile_restricted_exec(source, filename="<script>").code
 
 
@@ -116,7 +116,7 @@ def _inplace(op: str, left: Any, right: Any) -> Any:
         "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b,
     }  # fmt: skip
     if op not in ops:
-        raise TypeError(f"operator {op} is not allowed")
+        raise TypeError(f"toán tử {op} không được dùng")
     return ops[op](left, right)
 
 
@@ -153,7 +153,7 @@ def _result(scope: dict[str, Any], functions: Mapping[str, Callable]) -> dict[st
             json.dumps(value)
         except (TypeError, ValueError):
             raise TypeError(
-                f"variable {key!r} holds a {type(value).__name__}, which is not JSON data"
+                f"biến {key!r} chứa giá trị kiểu {type(value).__name__}, không phải dữ liệu JSON"
             ) from None
         out[key] = value
     return out
@@ -225,7 +225,9 @@ def run_script(
     try:
         json.dumps(dict(data))
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"Task data is not JSON data, cannot run script: {exc}") from None
+        raise InvalidInput(
+            f"dữ liệu của bước không phải dữ liệu JSON nên không chạy được script: {exc}"
+        ) from None
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child process, measured through the parent
@@ -274,23 +276,26 @@ def _read_until(read_fd: int, limits: ScriptLimits) -> tuple[bytes, bool]:
 
 def _verdict(raw: bytes, timed_out: bool, status: int, limits: ScriptLimits) -> dict[str, Any]:
     if timed_out:
-        raise UnsafeExpression(f"Script exceeded its time limit of {limits.wall_seconds:g} s")
+        raise UnsafeExpression(f"script chạy quá thời gian cho phép ({limits.wall_seconds:g} giây)")
     if os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL):
-        raise UnsafeExpression(f"Script exceeded its CPU time limit of {limits.cpu_seconds} s")
+        raise UnsafeExpression(
+            f"script dùng quá thời gian CPU cho phép ({limits.cpu_seconds} giây)"
+        )
     try:
         verdict = json.loads(raw)
     except ValueError:
         raise UnsafeExpression(
-            f"Script process died without an answer (exit status {status})"
+            f"tiến trình chạy script dừng mà không trả kết quả (mã thoát {status})"
         ) from None
     if verdict.get("ok"):
         return verdict["data"]
     kind = verdict.get("kind")
     if kind == "memory":
         mib = math.ceil(limits.memory_bytes / 2**20)
-        raise UnsafeExpression(f"Script exceeded its memory limit of {mib} MiB")
+        raise UnsafeExpression(f"script dùng quá bộ nhớ cho phép ({mib} MiB)")
     if kind == "output":
-        raise InvalidInput(f"Script produced more than {limits.max_output_bytes:,} bytes of data")
+        size = f"{limits.max_output_bytes:,}".replace(",", ".")  # 1.000.000, as Vietnamese groups
+        raise InvalidInput(f"script tạo ra hơn {size} byte dữ liệu")
     line = verdict.get("line")
-    where = f" on line {line}" if line else ""
-    raise InvalidInput(f"Script failed{where}: {verdict.get('type')}: {verdict.get('message')}")
+    where = f" ở dòng {line}" if line else ""
+    raise InvalidInput(f"script lỗi{where}: {verdict.get('type')}: {verdict.get('message')}")
