@@ -97,9 +97,11 @@ class WorkCalendar:
         self._day_us = worked
         self._close_us = _us_of(self.shifts[-1][1])
         if not isinstance(same_day_cutoff, time) or same_day_cutoff.tzinfo is not None:
-            raise CalendarError(f"same_day_cutoff must be a naive time, got {same_day_cutoff!r}")
+            raise CalendarError(
+                f"same_day_cutoff phải là giờ không kèm múi giờ, nhận được {same_day_cutoff!r}"
+            )
         if _us_of(same_day_cutoff) > self._close_us:
-            raise CalendarError("same_day_cutoff must not be after the end of the last shift")
+            raise CalendarError("same_day_cutoff không được muộn hơn giờ kết thúc ca cuối")
         self.same_day_cutoff = same_day_cutoff
         self._cutoff_us = _us_of(same_day_cutoff)
         if isinstance(extra_days_off, Mapping):
@@ -143,7 +145,9 @@ class WorkCalendar:
             return self._add_us(local, round(value * 3600 * _US))
         if unit == "days":
             if value != int(value):
-                raise CalendarError(f"a deadline in calendar days must be whole, got {amount}")
+                raise CalendarError(
+                    f"thời hạn tính theo ngày lịch phải là số nguyên, nhận được {amount}"
+                )
             if value == 0:
                 return self._same_day(local)
             return self._close(self._days.next_working(self._receipt_day(local) + int(value)))
@@ -165,12 +169,12 @@ class WorkCalendar:
         """Return the moment `seconds` of working time after `start` (pauses, step deadlines)."""
         local = self._local(start, "start")
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float, Decimal, Fraction)):
-            raise CalendarError(f"seconds must be a number, got {seconds!r}")
+            raise CalendarError(f"số giây phải là một số, nhận được {seconds!r}")
         value = float(seconds)
         if not math.isfinite(value) or value < 0:
-            raise CalendarError(f"seconds must be a finite number >= 0, got {seconds!r}")
+            raise CalendarError(f"số giây phải là số hữu hạn >= 0, nhận được {seconds!r}")
         if value > MAX_AMOUNT * self.day_seconds:
-            raise CalendarError(f"seconds too large: {seconds!r} (at most {MAX_AMOUNT} days)")
+            raise CalendarError(f"số giây quá lớn: {seconds!r} (tối đa {MAX_AMOUNT} ngày)")
         return self._add_us(local, round(value * _US))
 
     def working_days_between(self, start: datetime, end: datetime) -> float:
@@ -180,11 +184,11 @@ class WorkCalendar:
     # --- internals -------------------------------------------------------------------
     def _local(self, value: Any, what: str) -> datetime:
         if not isinstance(value, datetime):
-            raise CalendarError(f"{what} must be a datetime, got {type(value).__name__}")
+            raise CalendarError(f"{what} phải là datetime, nhận được {type(value).__name__}")
         if value.tzinfo is None or value.utcoffset() is None:
             raise CalendarError(
-                f"{what} is a naive datetime ({value.isoformat()}); give it a timezone, "
-                f"e.g. .replace(tzinfo=ZoneInfo('{self.tz}'))"
+                f"{what} là datetime không kèm múi giờ ({value.isoformat()}); hãy gắn múi giờ, "
+                f"ví dụ .replace(tzinfo=ZoneInfo('{self.tz}'))"
             )
         return value.astimezone(self.tz)
 
@@ -192,7 +196,7 @@ class WorkCalendar:
         if isinstance(value, datetime):
             return self._local(value, "date").date()
         if not isinstance(value, date):
-            raise CalendarError(f"expected a date, got {type(value).__name__}")
+            raise CalendarError(f"cần một ngày (date), nhận được {type(value).__name__}")
         return value
 
     def _pos(self, sod: int) -> int:
@@ -209,7 +213,7 @@ class WorkCalendar:
                 sod = start + (pos - before)
                 break
         else:  # pos beyond the day: callers never ask, but fail loudly if one does
-            raise AssertionError(f"working position {pos} outside the day")
+            raise AssertionError(f"vị trí {pos} nằm ngoài giờ làm việc của ngày")
         midnight = datetime.combine(date.fromordinal(ordinal), time(0), tzinfo=self.tz)
         return midnight + timedelta(microseconds=sod)
 
@@ -265,28 +269,32 @@ def _zone(tz: str | tzinfo) -> tzinfo:
     if isinstance(tz, tzinfo):
         return tz
     if not isinstance(tz, str):
-        raise CalendarError(f"tz must be an IANA zone name, got {tz!r}")
+        raise CalendarError(f"tz phải là tên múi giờ IANA, nhận được {tz!r}")
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CalendarError(f"unknown time zone {tz!r}") from exc
+        raise CalendarError(f"không có múi giờ {tz!r}") from exc
 
 
 def _check_shifts(shifts: Iterable[tuple[time, time]]) -> tuple[tuple[time, time], ...]:
     try:
         checked = tuple((start, end) for start, end in shifts)
     except (TypeError, ValueError) as exc:
-        raise CalendarError("shifts must be (start, end) pairs of datetime.time") from exc
+        raise CalendarError(
+            "shifts phải là các cặp (giờ bắt đầu, giờ kết thúc) kiểu datetime.time"
+        ) from exc
     if not checked:
-        raise CalendarError("shifts must not be empty: a working day needs working hours")
+        raise CalendarError("shifts không được rỗng: ngày làm việc cần có giờ làm việc")
     previous_end = time(0)
     for start, end in checked:
         if not all(isinstance(t, time) and t.tzinfo is None for t in (start, end)):
-            raise CalendarError(f"shift ({start!r}, {end!r}) must be two naive datetime.time")
+            raise CalendarError(
+                f"ca ({start!r}, {end!r}) phải gồm hai datetime.time không kèm múi giờ"
+            )
         if not previous_end <= start < end:
             raise CalendarError(
-                f"shift {start:%H:%M}-{end:%H:%M} must end after it starts and come after "
-                "the previous shift, without overlap"
+                f"ca {start:%H:%M}-{end:%H:%M} phải kết thúc sau giờ bắt đầu và nằm sau "
+                "ca trước, không chồng lên nhau"
             )
         previous_end = end
     return checked
@@ -294,18 +302,20 @@ def _check_shifts(shifts: Iterable[tuple[time, time]]) -> tuple[tuple[time, time
 
 def _check_amount(amount: Any, unit: Any) -> float:
     if unit not in UNITS:
-        raise CalendarError(f"unknown deadline unit {unit!r}; expected one of {', '.join(UNITS)}")
+        raise CalendarError(
+            f"đơn vị thời hạn {unit!r} không xác định; dùng một trong {', '.join(UNITS)}"
+        )
     if isinstance(amount, bool) or not isinstance(amount, (int, float, Decimal, Fraction)):
-        raise CalendarError(f"deadline amount must be a number, got {amount!r}")
+        raise CalendarError(f"số lượng thời hạn phải là một số, nhận được {amount!r}")
     value = float(amount)
     if not math.isfinite(value) or value < 0:
-        raise CalendarError(f"deadline amount must be a finite number >= 0, got {amount!r}")
+        raise CalendarError(f"số lượng thời hạn phải là số hữu hạn >= 0, nhận được {amount!r}")
     if value > MAX_AMOUNT:
-        raise CalendarError(f"deadline amount {amount!r} is above the limit of {MAX_AMOUNT}")
+        raise CalendarError(f"số lượng thời hạn {amount!r} vượt giới hạn {MAX_AMOUNT}")
     return value
 
 
 def _plain_date(value: Any, what: str) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
-        raise CalendarError(f"{what} must hold datetime.date values, got {value!r}")
+        raise CalendarError(f"{what} phải chứa các giá trị datetime.date, nhận được {value!r}")
     return value

@@ -46,29 +46,35 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise CalendarError(f"cannot read calendar table {path}: {exc.strerror}") from exc
+        raise CalendarError(f"không đọc được bảng lịch {path}: {exc.strerror}") from exc
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no object tags
     except (yaml.YAMLError, ValueError) as exc:
-        raise CalendarError(f"calendar table {path} is not valid YAML: {exc}") from exc
+        raise CalendarError(f"bảng lịch {path} không phải YAML hợp lệ: {exc}") from exc
     return parse_mapping({} if data is None else data, source=str(path))
 
 
-def parse_mapping(data: Any, *, source: str = "calendar table") -> dict[str, Any]:
+def parse_mapping(data: Any, *, source: str = "bảng lịch") -> dict[str, Any]:
     """Validate a province table given as a mapping; return `WorkCalendar` kwargs."""
     if not isinstance(data, Mapping):
-        raise CalendarError(f"{source} must be a mapping, got {type(data).__name__}")
+        raise CalendarError(
+            f"{source} phải là một mapping (khóa: giá trị), nhận được {type(data).__name__}"
+        )
     errors: dict[str, list[str]] = {}
     for key in data:
         if key not in KNOWN_KEYS:
             allowed = ", ".join(sorted(KNOWN_KEYS))
-            errors.setdefault(str(key), []).append(f"unknown key (allowed: {allowed})")
+            errors.setdefault(str(key), []).append(
+                f"khóa không xác định (các khóa dùng được: {allowed})"
+            )
     kwargs: dict[str, Any] = {}
     if "timezone" in data:
         if isinstance(data["timezone"], str):
             kwargs["tz"] = data["timezone"]
         else:
-            errors.setdefault("timezone", []).append("must be an IANA name, e.g. Asia/Ho_Chi_Minh")
+            errors.setdefault("timezone", []).append(
+                "phải là tên múi giờ IANA, ví dụ Asia/Ho_Chi_Minh"
+            )
     if "same_day_cutoff" in data:
         cutoff = _time(data["same_day_cutoff"], "same_day_cutoff", errors)
         if cutoff is not None:
@@ -83,7 +89,7 @@ def parse_mapping(data: Any, *, source: str = "calendar table") -> dict[str, Any
     kwargs["extra_working_days"] = tuple(d for d, _ in work)
     if errors:
         count = sum(len(messages) for messages in errors.values())
-        raise CalendarError(f"{source} has {count} problem(s)", errors)
+        raise CalendarError(f"{source} có {count} lỗi", errors)
     return kwargs
 
 
@@ -92,15 +98,16 @@ def _time(value: Any, path: str, errors: dict[str, list[str]]) -> time | None:
         return value
     if isinstance(value, str) and (match := _TIME.match(value.strip())):
         return time(int(match.group(1)), int(match.group(2)))
-    hint = " (quote it: unquoted, YAML reads HH:MM as a number)" if isinstance(value, int) else ""
-    errors.setdefault(path, []).append(f"expected a time 'HH:MM', got {value!r}{hint}")
+    hint = " (hãy đặt trong dấu nháy: không có nháy, YAML đọc HH:MM thành số)"
+    hint = hint if isinstance(value, int) else ""
+    errors.setdefault(path, []).append(f"cần giờ dạng 'HH:MM', nhận được {value!r}{hint}")
     return None
 
 
 def _shifts(value: Any, errors: dict[str, list[str]]) -> tuple[tuple[time, time], ...] | None:
     if not isinstance(value, list) or not value:
         errors.setdefault("working_hours", []).append(
-            "expected a non-empty list of 'HH:MM-HH:MM' strings"
+            "cần một danh sách không rỗng các chuỗi 'HH:MM-HH:MM'"
         )
         return None
     shifts = []
@@ -108,7 +115,7 @@ def _shifts(value: Any, errors: dict[str, list[str]]) -> tuple[tuple[time, time]
         path = f"working_hours[{i}]"
         parts = item.split("-") if isinstance(item, str) else None
         if not parts or len(parts) != 2:
-            errors.setdefault(path, []).append(f"expected 'HH:MM-HH:MM', got {item!r}")
+            errors.setdefault(path, []).append(f"cần dạng 'HH:MM-HH:MM', nhận được {item!r}")
             continue
         start, end = _time(parts[0], path, errors), _time(parts[1], path, errors)
         if start is not None and end is not None:
@@ -124,14 +131,14 @@ def _date(value: Any, path: str, errors: dict[str, list[str]]) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    errors.setdefault(path, []).append(f"expected a date YYYY-MM-DD, got {value!r}")
+    errors.setdefault(path, []).append(f"cần ngày dạng YYYY-MM-DD, nhận được {value!r}")
     return None
 
 
 def _entries(value: Any, field: str, errors: dict[str, list[str]]) -> list[tuple[date, str]]:
     """Expand a list of dates / {date, until, name, source} entries into (date, name)."""
     if not isinstance(value, list):
-        errors.setdefault(field, []).append("expected a list of dates or {date: ...} entries")
+        errors.setdefault(field, []).append("cần danh sách ngày hoặc các mục {date: ...}")
         return []
     out: list[tuple[date, str]] = []
     seen: set[date] = set()
@@ -141,28 +148,28 @@ def _entries(value: Any, field: str, errors: dict[str, list[str]]) -> list[tuple
             item = {"date": item}
         unknown = sorted(str(k) for k in item if k not in ENTRY_KEYS)
         if unknown:
-            errors.setdefault(path, []).append(f"unknown key(s) {', '.join(unknown)}")
+            errors.setdefault(path, []).append(f"khóa không xác định: {', '.join(unknown)}")
         if "date" not in item:
-            errors.setdefault(path, []).append("missing 'date'")
+            errors.setdefault(path, []).append("thiếu 'date'")
             continue
         first = _date(item["date"], f"{path}.date", errors)
         last = _date(item["until"], f"{path}.until", errors) if "until" in item else first
         name = item.get("name")
         if name is not None and not isinstance(name, str):
-            errors.setdefault(f"{path}.name", []).append("must be text")
+            errors.setdefault(f"{path}.name", []).append("phải là văn bản")
             name = None
         if first is None or last is None:
             continue
         span = (last - first).days
         if not 0 <= span < MAX_RANGE_DAYS:
             errors.setdefault(f"{path}.until", []).append(
-                f"must be on or after 'date' and within {MAX_RANGE_DAYS} days of it"
+                f"phải từ 'date' trở về sau và không quá {MAX_RANGE_DAYS} ngày kể từ 'date'"
             )
             continue
         for k in range(span + 1):
             d = first + timedelta(days=k)
             if d in seen:
-                errors.setdefault(path, []).append(f"{d.isoformat()} is listed twice")
+                errors.setdefault(path, []).append(f"ngày {d.isoformat()} được ghi hai lần")
             seen.add(d)
             out.append((d, name or ""))
     return out

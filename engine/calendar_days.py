@@ -59,7 +59,7 @@ def check_year(year: int) -> None:
     """Refuse years the holiday data cannot answer for, instead of silently guessing."""
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise CalendarError(
-            f"date out of the supported range: year {year} is not in {MIN_YEAR}–{MAX_YEAR}"
+            f"ngày nằm ngoài phạm vi hỗ trợ: năm {year} không thuộc {MIN_YEAR}–{MAX_YEAR}"
         )
 
 
@@ -90,7 +90,7 @@ class DayTable:
         if both:
             listed = ", ".join(d.isoformat() for d in both)
             raise CalendarError(
-                f"a date cannot be both an extra day off and a make-up working day: {listed}"
+                f"một ngày không thể vừa là ngày nghỉ thêm vừa là ngày làm bù: {listed}"
             )
         self._off = dict(extra_days_off)
         self._work = extra_working_days
@@ -152,7 +152,7 @@ class DayTable:
     def nth_after(self, ordinal: int, n: int) -> int:
         """Return the ordinal of the n-th working day strictly after `ordinal` (n >= 1)."""
         if n < 1:
-            raise CalendarError(f"n must be at least 1, got {n}")
+            raise CalendarError(f"n phải từ 1 trở lên, nhận được {n}")
         cursor = ordinal + 1
         while True:
             table = self._year_of_ordinal(cursor)

@@ -334,21 +334,21 @@ NAIVE = datetime(2025, 3, 10, 9)
     ],
 )
 def test_naive_datetimes_are_refused(cal, call):
-    with pytest.raises(ValueError, match="naive datetime"):
+    with pytest.raises(ValueError, match="datetime không kèm múi giờ"):
         call(cal)
 
 
 @pytest.mark.parametrize(
     ("amount", "unit", "message"),
     [
-        (1, "hours", "unknown deadline unit 'hours'"),
-        (-1, "working_days", "finite number >= 0"),
-        (float("nan"), "working_days", "finite number >= 0"),
-        (float("inf"), "working_hours", "finite number >= 0"),
-        (True, "working_days", "must be a number"),
-        ("3", "working_days", "must be a number"),
-        (1.5, "days", "must be whole"),
-        (10**6, "working_days", "above the limit"),
+        (1, "hours", "đơn vị thời hạn 'hours' không xác định"),
+        (-1, "working_days", "số hữu hạn >= 0"),
+        (float("nan"), "working_days", "số hữu hạn >= 0"),
+        (float("inf"), "working_hours", "số hữu hạn >= 0"),
+        (True, "working_days", "phải là một số"),
+        ("3", "working_days", "phải là một số"),
+        (1.5, "days", "phải là số nguyên"),
+        (10**6, "working_days", "vượt giới hạn"),
     ],
 )
 def test_bad_amounts_and_units(cal, amount, unit, message):
@@ -360,12 +360,12 @@ def test_bad_amounts_and_units(cal, amount, unit, message):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda c: c.add_working_seconds(at(2025, 3, 10), -1), "finite number >= 0"),
-        (lambda c: c.add_working_seconds(at(2025, 3, 10), "60"), "must be a number"),
-        (lambda c: c.is_working_day("2025-03-10"), "expected a date"),
-        (lambda c: c.is_working_day(date(1990, 1, 1)), "supported range"),
-        (lambda c: c.due_date(at(2099, 12, 1), 60, "working_days"), "supported range"),
-        (lambda c: c.due_date("2025-03-10", 1, "working_days"), "must be a datetime"),
+        (lambda c: c.add_working_seconds(at(2025, 3, 10), -1), "số hữu hạn >= 0"),
+        (lambda c: c.add_working_seconds(at(2025, 3, 10), "60"), "phải là một số"),
+        (lambda c: c.is_working_day("2025-03-10"), "cần một ngày"),
+        (lambda c: c.is_working_day(date(1990, 1, 1)), "phạm vi hỗ trợ"),
+        (lambda c: c.due_date(at(2099, 12, 1), 60, "working_days"), "phạm vi hỗ trợ"),
+        (lambda c: c.due_date("2025-03-10", 1, "working_days"), "phải là datetime"),
     ],
 )
 def test_other_bad_calls(cal, call, message):
@@ -376,16 +376,16 @@ def test_other_bad_calls(cal, call, message):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"tz": "Asia/Saigon_City"}, "unknown time zone"),
-        ({"shifts": ()}, "must not be empty"),
-        ({"shifts": ((time(13), time(17)), (time(7), time(11)))}, "after the previous shift"),
-        ({"shifts": ((time(9), time(8)),)}, "end after it starts"),
-        ({"shifts": (("07:00", "11:30"),)}, "naive datetime.time"),
-        ({"same_day_cutoff": time(18)}, "after the end of the last shift"),
-        ({"extra_days_off": [NAIVE]}, "datetime.date values"),
+        ({"tz": "Asia/Saigon_City"}, "không có múi giờ"),
+        ({"shifts": ()}, "không được rỗng"),
+        ({"shifts": ((time(13), time(17)), (time(7), time(11)))}, "nằm sau ca trước"),
+        ({"shifts": ((time(9), time(8)),)}, "kết thúc sau giờ bắt đầu"),
+        ({"shifts": (("07:00", "11:30"),)}, "hai datetime.time không kèm múi giờ"),
+        ({"same_day_cutoff": time(18)}, "muộn hơn giờ kết thúc ca cuối"),
+        ({"extra_days_off": [NAIVE]}, "giá trị datetime.date"),
         (
             {"extra_days_off": [date(2025, 6, 7)], "extra_working_days": [date(2025, 6, 7)]},
-            "both an extra day off and a make-up working day: 2025-06-07",
+            "vừa là ngày nghỉ thêm vừa là ngày làm bù: 2025-06-07",
         ),
     ],
 )

@@ -58,27 +58,27 @@ def test_an_empty_table_is_the_national_calendar(tmp_path):
 
 
 def test_every_problem_of_a_bad_table_is_reported_at_once():
-    with pytest.raises(CalendarError, match="has 7 problem") as info:
+    with pytest.raises(CalendarError, match="có 7 lỗi") as info:
         WorkCalendar.from_yaml(DATA / "bad_table.yaml")
     errors = info.value.errors
-    assert "unknown key" in errors["working_hour"][0]
-    assert "quote it" in errors["same_day_cutoff"][0]  # unquoted 15:00 is the number 900
+    assert "khóa không xác định" in errors["working_hour"][0]
+    assert "dấu nháy" in errors["same_day_cutoff"][0]  # unquoted 15:00 is the number 900
     assert "'2026-13-01'" in errors["extra_days_off[0].date"][0]
-    assert "on or after 'date'" in errors["extra_days_off[1].until"][0]
-    assert errors["extra_days_off[2]"] == ["unknown key(s) when", "missing 'date'"]
-    assert "expected a list" in errors["extra_working_days"][0]
+    assert "từ 'date' trở về sau" in errors["extra_days_off[1].until"][0]
+    assert errors["extra_days_off[2]"] == ["khóa không xác định: when", "thiếu 'date'"]
+    assert "cần danh sách" in errors["extra_working_days"][0]
 
 
 @pytest.mark.parametrize(
     ("data", "path", "message"),
     [
-        ({"extra_days_off": ["2026-05-04", "2026-05-04"]}, "extra_days_off[1]", "listed twice"),
-        ({"extra_days_off": [{"date": "2026-05-04", "name": 5}]}, "extra_days_off[0].name", "text"),
-        ({"extra_days_off": [{"date": "2026-05-01", "until": "2026-07-01"}]}, "", "31 days"),
+        ({"extra_days_off": ["2026-05-04", "2026-05-04"]}, "extra_days_off[1]", "ghi hai lần"),
+        ({"extra_days_off": [{"date": "2026-05-04", "name": 5}]}, "extra_days_off[0].name", "văn"),
+        ({"extra_days_off": [{"date": "2026-05-01", "until": "2026-07-01"}]}, "", "31 ngày"),
         ({"working_hours": ["07:00"]}, "working_hours[0]", "HH:MM-HH:MM"),
-        ({"working_hours": []}, "working_hours", "non-empty list"),
-        ({"working_hours": ["7:00-11:30"]}, "working_hours[0]", "expected a time"),
-        ({"timezone": 7}, "timezone", "IANA name"),
+        ({"working_hours": []}, "working_hours", "danh sách không rỗng"),
+        ({"working_hours": ["7:00-11:30"]}, "working_hours[0]", "cần giờ dạng"),
+        ({"timezone": 7}, "timezone", "múi giờ IANA"),
         ({"extra_working_days": [{"date": "2026-05-09T08:00"}]}, "", "YYYY-MM-DD"),
     ],
 )
@@ -90,20 +90,20 @@ def test_bad_entries_name_their_place(data, path, message):
 
 
 def test_semantic_errors_surface_from_the_constructor():
-    with pytest.raises(CalendarError, match="both an extra day off and a make-up"):
+    with pytest.raises(CalendarError, match="vừa là ngày nghỉ thêm vừa là ngày làm bù"):
         WorkCalendar.from_mapping(
             {"extra_days_off": ["2026-05-09"], "extra_working_days": ["2026-05-09"]}
         )
-    with pytest.raises(CalendarError, match="unknown time zone"):
+    with pytest.raises(CalendarError, match="không có múi giờ"):
         WorkCalendar.from_mapping({"timezone": "Mars/Olympus"})
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("extra_days_off: [2026-01-02", "not valid YAML"),
-        ("- 2026-01-02\n", "must be a mapping"),
-        ("!!python/object/apply:os.system ['true']\n", "not valid YAML"),
+        ("extra_days_off: [2026-01-02", "không phải YAML hợp lệ"),
+        ("- 2026-01-02\n", "phải là một mapping"),
+        ("!!python/object/apply:os.system ['true']\n", "không phải YAML hợp lệ"),
     ],
 )
 def test_unreadable_tables(tmp_path, content, message):
@@ -114,5 +114,5 @@ def test_unreadable_tables(tmp_path, content, message):
 
 
 def test_missing_file():
-    with pytest.raises(CalendarError, match="cannot read calendar table"):
+    with pytest.raises(CalendarError, match="không đọc được bảng lịch"):
         WorkCalendar.from_yaml(DATA / "no_such_table.yaml")
