@@ -47,8 +47,8 @@ class WorkingTime:
 def read_working_time(node: Any) -> WorkingTime | None:
     """Read and check the working-time attribute of one BPMN element.
 
-    Raises ValueError with an English message naming the problem; returns None when the
-    element carries no working-time attribute.
+    Raises ValueError with a Vietnamese message naming the problem (the studio and the lint
+    show it as it is); returns None when the element carries no working-time attribute.
     """
     definitions = [node] if node.tag == _TIMER else list(node.iterchildren(_TIMER))
     found: dict[str, str] = {}
@@ -60,35 +60,37 @@ def read_working_time(node: Any) -> WorkingTime | None:
                 continue
             if name in found and found[name].strip() != value.strip():
                 raise ValueError(
-                    f"lt:{name} is given twice with different values ({found[name]!r}, {value!r})"
+                    f"lt:{name} được khai hai lần với giá trị khác nhau "
+                    f"({found[name]!r}, {value!r})"
                 )
             found[name] = value
     if not found:
         return None
     if len(found) > 1:
-        raise ValueError("lt:workingDays and lt:workingHours cannot both be set; choose one unit")
+        raise ValueError(
+            "không được đặt cùng lúc lt:workingDays và lt:workingHours; hãy chọn một đơn vị"
+        )
     if not definitions:
-        raise ValueError(f"lt:{next(iter(found))} is only allowed on a timer event")
+        raise ValueError(f"lt:{next(iter(found))} chỉ được đặt trên sự kiện hẹn giờ (timer event)")
     ((name, raw),) = found.items()
     try:
         amount = float(raw)
     except ValueError:
         amount = math.nan
     if not (math.isfinite(amount) and 0 < amount <= _MAX[name]):
-        raise ValueError(
-            f"lt:{name}={raw!r} must be a number greater than 0 (at most {_MAX[name]:g})"
-        )
+        raise ValueError(f"lt:{name}={raw!r} phải là số lớn hơn 0 (tối đa {_MAX[name]:g})")
     definition = definitions[0]
     for other in ("timeDate", "timeCycle"):
         if definition.find(f"{{{BPMN_NS}}}{other}") is not None:
             raise ValueError(
-                f"lt:{name} contradicts the timer's {other}: a working-time timer runs a "
-                "duration; use a timeDuration (the working time wins over it)"
+                f"lt:{name} mâu thuẫn với {other} của bộ hẹn giờ: hẹn giờ theo thời gian làm "
+                "việc chạy một khoảng thời gian; hãy dùng timeDuration (thời gian làm việc "
+                "được ưu tiên hơn)"
             )
     if definition.find(f"{{{BPMN_NS}}}timeDuration") is None:
         raise ValueError(
-            f'lt:{name} needs a bpmn:timeDuration beside it (e.g. "P{raw}D"), which BPMN '
-            "tools show; the working time wins over it"
+            f'lt:{name} cần có bpmn:timeDuration đi kèm (ví dụ "P{raw}D") để các công cụ '
+            "BPMN hiển thị; thời gian làm việc được ưu tiên hơn"
         )
     return WorkingTime(amount, UNITS[name])
 

@@ -212,14 +212,14 @@ def test_working_time_on_the_timer_definition_is_clean() -> None:
 @pytest.mark.parametrize(
     ("attr", "time", "message"),
     [
-        ('lt:workingDays="0"', None, "greater than 0"),
-        ('lt:workingDays="-2"', None, "greater than 0"),
-        ('lt:workingHours="bốn"', None, "greater than 0"),
-        ('lt:workingDays="2" lt:workingHours="4"', None, "cannot both be set"),
+        ('lt:workingDays="0"', None, "lớn hơn 0"),
+        ('lt:workingDays="-2"', None, "lớn hơn 0"),
+        ('lt:workingHours="bốn"', None, "lớn hơn 0"),
+        ('lt:workingDays="2" lt:workingHours="4"', None, "không được đặt cùng lúc"),
         ('lt:workingDays="2"', '<bpmn:timeDate>"2026-09-01T08:00:00+07:00"</bpmn:timeDate>',
-         "contradicts the timer's timeDate"),
+         "mâu thuẫn với timeDate"),
         ('lt:workingDays="2"', '<bpmn:timeCycle>"R3/PT1H"</bpmn:timeCycle>',
-         "contradicts the timer's timeCycle"),
+         "mâu thuẫn với timeCycle"),
     ],
 )  # fmt: skip
 def test_bad_working_time_timers(attr: str, time: str | None, message: str) -> None:

@@ -162,10 +162,10 @@ def test_a_timer_without_working_time_keeps_its_calendar_duration(engine, clock)
 @pytest.mark.parametrize(
     ("attr", "message"),
     [
-        ('lt:workingDays="0"', "greater than 0"),
-        ('lt:workingDays="ba"', "greater than 0"),
-        ('lt:workingHours="20000"', "at most 10000"),
-        ('lt:workingDays="2" lt:workingHours="4"', "cannot both be set"),
+        ('lt:workingDays="0"', "lớn hơn 0"),
+        ('lt:workingDays="ba"', "lớn hơn 0"),
+        ('lt:workingHours="20000"', "tối đa 10000"),
+        ('lt:workingDays="2" lt:workingHours="4"', "không được đặt cùng lúc"),
     ],
 )
 def test_bad_working_time_is_refused_at_deploy(attr: str, message: str) -> None:
@@ -178,11 +178,11 @@ def test_working_time_with_a_time_date_is_refused() -> None:
         b'<bpmn:timeDuration>"P3D"</bpmn:timeDuration>',
         b'<bpmn:timeDate>"2026-09-01T08:00:00+07:00"</bpmn:timeDate>',
     )
-    with pytest.raises(InvalidModel, match="contradicts the timer's timeDate"):
+    with pytest.raises(InvalidModel, match="mâu thuẫn với timeDate"):
         parse_model(data)
 
 
 def test_working_time_on_a_task_is_refused() -> None:
     data = model("").replace(b'id="appraise"', b'id="appraise" lt:workingDays="2"')
-    with pytest.raises(InvalidModel, match="only allowed on a timer event"):
+    with pytest.raises(InvalidModel, match="chỉ được đặt trên sự kiện hẹn giờ"):
         parse_model(data)
