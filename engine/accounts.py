@@ -112,7 +112,7 @@ class Accounts:
         with self.db.write() as s:
             user = _find(s, username)
             if user is None:
-                raise NotFound(f"user {username!r} does not exist")
+                raise NotFound(f"người dùng {username!r} không tồn tại")
             user.password_hash, user.failed_logins, user.locked_until = hashed, 0, None
             audit.record(s, at=self.clock.now(), actor=actor, action="password_set", user=username)
             s.flush()
@@ -136,18 +136,18 @@ class Accounts:
             user = _find(s, username)
             ok = ok and user is not None and user.password_hash == stored
             if user is None or not user.active:
-                refusal = AuthenticationFailed("wrong username or password")
+                refusal = AuthenticationFailed("sai tên đăng nhập hoặc mật khẩu")
             elif user.locked_until is not None and user.locked_until > now:
                 audit.record(s, at=now, actor=user.username, action="login_refused_locked")
                 refusal = AccountLocked(
-                    f"account locked until {user.locked_until}", user.locked_until
+                    f"tài khoản bị khóa đến {user.locked_until}", user.locked_until
                 )
             elif not ok:
                 self._count_failure(s, user, now)
                 refusal = (
-                    AccountLocked(f"account locked until {user.locked_until}", user.locked_until)
+                    AccountLocked(f"tài khoản bị khóa đến {user.locked_until}", user.locked_until)
                     if user.locked_until is not None
-                    else AuthenticationFailed("wrong username or password")
+                    else AuthenticationFailed("sai tên đăng nhập hoặc mật khẩu")
                 )
             else:
                 user.failed_logins, user.locked_until = 0, None

@@ -75,7 +75,7 @@ def test_unknown_inactive_and_passwordless_users_fail_alike(engine: Engine) -> N
     for username in ("khong-co", "x" * 200, "cv"):  # cv has no password yet
         with pytest.raises(AuthenticationFailed) as err:
             engine.authenticate(username, PASSWORD)
-        assert str(err.value) == "wrong username or password"
+        assert str(err.value) == "sai tên đăng nhập hoặc mật khẩu"
     engine.set_password("cv", PASSWORD)
     with engine.db.write() as s:
         s.execute(select(User).where(User.username == "cv")).scalar_one().active = False

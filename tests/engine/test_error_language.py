@@ -4,8 +4,11 @@ The web UI and the CLI show an engine error as it is (``str(exc)``: a flash on t
 the incident page, the studio, a citizen's payment page), so the text is Vietnamese at the
 source. Read from the source of each module below, so a new English message fails here; the
 error classes and their ``code`` stay as they are (callers and the API branch on those).
-Modules not listed yet still speak English (the calendar, expressions and scripts, the model
-parser, the CLI's own usage errors): add a module here once its messages are Vietnamese.
+Modules not listed yet still speak English (the CLI's usage errors, the script engine and the
+studio's sandbox runs, the analysis, settings, migrations and other start-up checks): add a
+module here once its messages are Vietnamese. Text that comes from a library as it
+is (lxml's XML errors, SpiffWorkflow's, RestrictedPython's, Python's own exceptions inside an
+expression or a script) stays as the library wrote it, after a Vietnamese lead-in.
 """
 
 from __future__ import annotations
@@ -19,14 +22,21 @@ from tests.language import english, messages
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 #: Modules whose every message is Vietnamese.
 MODULES = [
+    "accounts.py",
     "api_clients.py",
+    "calendar.py",
+    "calendar_config.py",
+    "calendar_days.py",
     "comments.py",
     "data_access.py",
     "directory.py",
     "documents.py",
+    "expressions.py",
     "incidents.py",
     "lane_agencies.py",
     "metrics_ratings.py",
+    "model_parser.py",
+    "model_versions.py",
     "officer_desk.py",
     "online.py",
     "passwords.py",
@@ -34,15 +44,19 @@ MODULES = [
     "queries.py",
     "reuse.py",
     "runtime.py",
+    "sandbox.py",
     "saved_filters.py",
     "service_jobs.py",
     "steps.py",
     "task_actions.py",
+    "working_timers.py",
+    "xml_safety.py",
 ]
 #: The engine's error classes (any ``…Error`` is counted too).
 BUILDERS = {
     "InvalidInput", "NotFound", "NotAllowed", "Conflict", "TaskNotReady", "UnknownProcedure",
     "UnsafeExpression", "InvalidModel", "BadSignature", "ScopeError", "AuthError",
+    "AuthenticationFailed", "AccountLocked",
 }  # fmt: skip
 
 

@@ -20,14 +20,14 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {
-        400: "Bad input (the fields say what)",
-        401: "Missing, unknown or revoked token",
-        403: "The token lacks the scope or the agency",
-        404: "No such dossier, procedure or document",
-        409: "Idempotency-Key reused for another request, or still in progress",
-        413: "Request too large",
-        429: "Rate limit exceeded",
+    text = {  # in Vietnamese, as the API's own error messages are
+        400: "Dữ liệu không hợp lệ (các trường nói rõ lỗi)",
+        401: "Thiếu token, token không xác định hoặc đã bị thu hồi",
+        403: "Token không có phạm vi (scope) hoặc cơ quan cần thiết",
+        404: "Không có hồ sơ, thủ tục hoặc giấy tờ này",
+        409: "Idempotency-Key đã dùng cho một yêu cầu khác, hoặc yêu cầu đó còn đang xử lý",
+        413: "Yêu cầu quá lớn",
+        429: "Vượt giới hạn số yêu cầu",
     }
     return {str(c): {"description": text[c], "content": _json(_ref("Error"))} for c in codes}
 
