@@ -19,10 +19,10 @@ ROLES = frozenset({"one_stop_officer", "specialist", "head_of_unit", "leader", "
 ACTIONS = frozenset({"supplement", "refuse", "forward"})
 SUBPROCESSES = ("subProcess", "transaction", "adHocSubProcess")
 UNSUPPORTED = {
-    "complexGateway": "complex gateways cannot be run by the engine; use exclusive, inclusive "
-    "or parallel gateways",
-    "businessRuleTask": "business rule (DMN) tasks are not supported: decision tables are not "
-    "deployed with LiênThông models; use a gateway with conditions",
+    "complexGateway": "engine không chạy được cổng phức hợp; hãy dùng cổng loại trừ, cổng bao "
+    "hàm hoặc cổng song song",
+    "businessRuleTask": "không hỗ trợ bước quy tắc nghiệp vụ (DMN): bảng quyết định không được "
+    "triển khai cùng mô hình LiênThông; hãy dùng một cổng có điều kiện",
 }
 _UNQUOTED_TIME = re.compile(r"^\s*(R\d*/)?(P\d|PT\d|\d{4}-\d{2}-\d{2})")
 
@@ -53,15 +53,17 @@ def _unsupported(tree, process) -> list[Finding]:
         elif kind == "scriptTask":
             fmt = (el.get("scriptFormat") or "python").lower()
             if fmt not in ("python", "text/python", "text/x-python", "py"):
-                findings.append(error(el.get("id"), "E-UNSUPPORTED", f"script language {fmt!r}: "
-                                      "scripts must be written in the restricted expression "
-                                      "language (Python syntax)"))  # fmt: skip
+                findings.append(error(el.get("id"), "E-UNSUPPORTED", f"ngôn ngữ kịch bản "
+                                      f"{fmt!r}: kịch bản phải viết bằng ngôn ngữ biểu thức "
+                                      "giới hạn (cú pháp Python)",
+                                      "Ngôn ngữ kịch bản không được hỗ trợ"))  # fmt: skip
         elif kind == "standardLoopCharacteristics" and el.get("loopMaximum") is None:
             owner = el.getparent()
             if local(owner) not in ("userTask", "manualTask"):
-                findings.append(error(owner.get("id"), "E-LOOP-UNBOUNDED", "a standard loop "
-                                      "without loopMaximum and without a user task may never "
-                                      "end; set loopMaximum"))  # fmt: skip
+                findings.append(error(owner.get("id"), "E-LOOP-UNBOUNDED", "vòng lặp chuẩn "
+                                      "không có loopMaximum và không chứa bước xử lý có thể "
+                                      "không bao giờ dừng; hãy đặt loopMaximum",
+                                      "Vòng lặp không có giới hạn"))  # fmt: skip
     return findings
 
 
@@ -99,26 +101,26 @@ def _lanes(tree, process) -> list[Finding]:
         lid, name = lane.get("id"), (lane.get("name") or "").strip()
         role, agency = lane.get(f"{{{LT}}}role"), lane.get(f"{{{LT}}}agency")
         if role is not None and role not in ROLES:
-            findings.append(error(lid, "E-LANE-ROLE", f"lane {lid!r} has unknown lt:role "
-                                  f"{role!r} (known: {', '.join(sorted(ROLES))})",
+            findings.append(error(lid, "E-LANE-ROLE", f"làn {lid!r} có lt:role không xác định "
+                                  f"{role!r} (các vai trò hợp lệ: {', '.join(sorted(ROLES))})",
                                   "Vai trò của làn không hợp lệ"))  # fmt: skip
         if not name:
-            findings.append(error(lid, "E-LANE", f"lane {lid!r} has no name; tasks are "
-                                  "assigned by lane name", "Làn chưa có tên"))  # fmt: skip
+            findings.append(error(lid, "E-LANE", f"làn {lid!r} chưa có tên; công việc "
+                                  "được giao theo tên làn", "Làn chưa có tên"))  # fmt: skip
         elif name in seen and seen[name] != (role, agency):
-            findings.append(error(lid, "E-LANE", f"two lanes are named {name!r} with different "
-                                  "roles or agencies", "Hai làn trùng tên"))  # fmt: skip
+            findings.append(error(lid, "E-LANE", f"hai làn cùng tên {name!r} nhưng khác "
+                                  "vai trò hoặc cơ quan", "Hai làn trùng tên"))  # fmt: skip
         seen.setdefault(name, (role, agency))
     lane_of = lanes_by_node(tree)
     for task in process.iter(f"{{{NS['bpmn']}}}userTask"):
         tid, lane = task.get("id"), lane_of.get(task.get("id"))
         if lane is None:
-            findings.append(error(tid, "E-LANE-ROLE", f"user task {tid!r} is in no lane: put it "
-                                  "in a lane with an lt:role so someone can take it",
+            findings.append(error(tid, "E-LANE-ROLE", f"bước xử lý {tid!r} không thuộc làn nào: "
+                                  "hãy đặt nó vào một làn có lt:role để có người nhận xử lý",
                                   "Bước xử lý chưa thuộc làn nào"))  # fmt: skip
         elif lane.get(f"{{{LT}}}role") is None:
-            findings.append(error(tid, "E-LANE-ROLE", f"user task {tid!r} is in lane "
-                                  f"{lane.get('id')!r}, which has no lt:role",
+            findings.append(error(tid, "E-LANE-ROLE", f"bước xử lý {tid!r} thuộc làn "
+                                  f"{lane.get('id')!r}, làn này chưa có lt:role",
                                   "Làn của bước xử lý chưa gán vai trò"))  # fmt: skip
     return findings
 
@@ -134,19 +136,21 @@ def _gateways(tree, process) -> list[Finding]:
         gid, flows = gw.get("id"), outgoing.get(gw.get("id"), [])
         default = gw.get("default")
         if default and default not in {f.get("id") for f in flows}:
-            findings.append(error(gid, "E-GATEWAY-DEFAULT", f"gateway {gid!r} names default flow "
-                                  f"{default!r}, which does not leave it"))  # fmt: skip
+            findings.append(error(gid, "E-GATEWAY-DEFAULT", f"cổng {gid!r} khai báo nhánh mặc định "
+                                  f"{default!r}, nhưng nhánh này không đi ra từ cổng",
+                                  "Nhánh mặc định không thuộc cổng"))  # fmt: skip
         if len(flows) < 2:
             continue
         bare = [f.get("id") for f in flows if f.get("id") != default and not _condition(f)]
         if bare:
-            findings.append(error(gid, "E-GATEWAY-CONDITION", f"gateway {gid!r}: flows "
-                                  f"{', '.join(bare)} have no condition and are not the default",
+            findings.append(error(gid, "E-GATEWAY-CONDITION", f"cổng {gid!r}: các nhánh "
+                                  f"{', '.join(bare)} không có điều kiện và không phải nhánh mặc "
+                                  "định",
                                   "Nhánh của cổng rẽ nhánh thiếu điều kiện"))  # fmt: skip
         elif not default:
-            findings.append(warning(gid, "W-GATEWAY-NO-DEFAULT", f"gateway {gid!r} has no "
-                                    "default flow: if no condition holds the dossier stops with "
-                                    "an error", "Cổng không có nhánh mặc định"))  # fmt: skip
+            findings.append(warning(gid, "W-GATEWAY-NO-DEFAULT", f"cổng {gid!r} không có nhánh "
+                                    "mặc định: khi không điều kiện nào đúng, hồ sơ dừng lại với "
+                                    "một lỗi", "Cổng không có nhánh mặc định"))  # fmt: skip
     return findings
 
 
@@ -175,12 +179,12 @@ def _attributes(tree, process) -> list[Finding]:
             except ValueError:
                 ok = False
             if not ok:
-                findings.append(error(eid, "E-DEADLINE-SHARE", f"lt:deadlineShare={share!r} on "
-                                      f"{eid!r}: it must be a number from 0 to 1",
+                findings.append(error(eid, "E-DEADLINE-SHARE", f"lt:deadlineShare={share!r} tại "
+                                      f"{eid!r}: giá trị phải là một số từ 0 đến 1",
                                       "Tỷ lệ thời hạn phải từ 0 đến 1"))  # fmt: skip
         elif local(el) == "userTask":
-            findings.append(warning(eid, "W-DEADLINE-MISSING", f"user task {eid!r} has no "
-                                    "lt:deadlineShare: its step has no deadline of its own",
+            findings.append(warning(eid, "W-DEADLINE-MISSING", f"bước xử lý {eid!r} chưa có "
+                                    "lt:deadlineShare: bước này không có thời hạn riêng",
                                     "Bước xử lý chưa có thời hạn"))  # fmt: skip
         actions = (el.get(f"{{{LT}}}actions") or "").split()
         unknown = [a for a in actions if a not in ACTIONS]
@@ -189,8 +193,9 @@ def _attributes(tree, process) -> list[Finding]:
                 error(
                     eid,
                     "E-ACTIONS",
-                    f"{eid!r} has unknown lt:actions "
-                    f"{', '.join(unknown)} (known: {', '.join(sorted(ACTIONS))})",
+                    f"{eid!r} có lt:actions không xác định "
+                    f"{', '.join(unknown)} (các thao tác hợp lệ: {', '.join(sorted(ACTIONS))})",
+                    "Thao tác của bước không hợp lệ",
                 )
             )
     return findings
@@ -202,17 +207,19 @@ def _code(tree, process) -> list[Finding]:
     for timer in process.iterfind(".//bpmn:timerEventDefinition/*", NS):
         if _UNQUOTED_TIME.match(timer.text or ""):
             owner = timer.getparent().getparent()
-            findings.append(error(owner.get("id"), "E-TIMER-UNQUOTED", f"timer {local(timer)} "
-                                  f"{(timer.text or '').strip()!r} is read as an expression: "
-                                  "quote ISO durations and dates, e.g. \"PT4H\""))  # fmt: skip
+            findings.append(error(owner.get("id"), "E-TIMER-UNQUOTED", f"hẹn giờ {local(timer)} "
+                                  f"{(timer.text or '').strip()!r} được đọc như một biểu thức: "
+                                  "hãy đặt thời lượng và ngày ISO trong dấu nháy, ví dụ "
+                                  "\"PT4H\"", "Thời gian hẹn giờ thiếu dấu nháy"))  # fmt: skip
     try:
         from engine.model_parser import check_model_code
     except ImportError as exc:  # pragma: no cover - the engine is part of the product
         return [*findings, warning(None, "W-EXPRESSION-UNCHECKED",
-                                   f"expressions were not checked: {exc}")]  # fmt: skip
+                                   f"chưa kiểm tra được các biểu thức: {exc}",
+                                   "Biểu thức chưa được kiểm tra")]  # fmt: skip
     for found in check_model_code(tree):
-        findings.append(error(found["element_id"], "E-EXPRESSION", f"expression or script not "
-                              f"allowed: {found['message']}",
+        findings.append(error(found["element_id"], "E-EXPRESSION", f"biểu thức hoặc kịch bản "
+                              f"không được phép: {found['message']}",
                               "Biểu thức hoặc kịch bản không được phép"))  # fmt: skip
     return findings
 
@@ -224,13 +231,13 @@ def _service_tasks(process, known_operations: set[str] | None) -> list[Finding]:
         op = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         name = op.get("id") if op is not None else None
         if not name:
-            findings.append(error(tid, "E-SERVICE-OPERATION", f"service task {tid!r} names no "
-                                  "adapter operation (spiffworkflow:serviceTaskOperator id="
-                                  '"adapter.operation")', "Bước tự động chưa chỉ định "
+            findings.append(error(tid, "E-SERVICE-OPERATION", f"bước tự động {tid!r} chưa chỉ "
+                                  "định thao tác liên thông (spiffworkflow:serviceTaskOperator "
+                                  'id="adapter.operation")', "Bước tự động chưa chỉ định "
                                   "thao tác liên thông"))  # fmt: skip
         elif known_operations is not None and name not in known_operations:
-            findings.append(error(tid, "E-UNKNOWN-OPERATION", f"service task {tid!r} calls "
-                                  f"{name!r}, which no registered adapter offers",
+            findings.append(error(tid, "E-UNKNOWN-OPERATION", f"bước tự động {tid!r} gọi "
+                                  f"{name!r}, thao tác này không có ở adapter nào đã đăng ký",
                                   "Thao tác liên thông chưa được đăng ký"))  # fmt: skip
     return findings
 
@@ -248,22 +255,22 @@ def _forms(
         if not form_id or form_exists is None:
             continue
         if not form_exists(form_id):
-            findings.append(error(tid, "E-FORM-MISSING", f"user task {tid!r} uses form "
-                                  f"{form_id!r}, which does not exist",
+            findings.append(error(tid, "E-FORM-MISSING", f"bước xử lý {tid!r} dùng biểu mẫu "
+                                  f"{form_id!r}, biểu mẫu này không tồn tại",
                                   "Biểu mẫu không tồn tại"))  # fmt: skip
             continue
         try:
             form = load_form(form_id)
         except LienThongError as exc:
             if exc.code != "not_found":  # found only by the caller's own lookup: fine
-                findings.append(error(tid, "E-FORM-INVALID", f"form {form_id!r}: {exc}",
+                findings.append(error(tid, "E-FORM-INVALID", f"biểu mẫu {form_id!r}: {exc}",
                                       "Biểu mẫu không hợp lệ"))  # fmt: skip
             continue
         for source in prefill_sources(form) if known_operations is not None else ():
             if source.operation not in known_operations:
-                findings.append(error(tid, "E-PREFILL-OPERATION", f"form {form_id!r}: field "
-                                      f"{source.field!r} prefills from {source.operation!r}, "
-                                      "which no registered adapter offers",
+                findings.append(error(tid, "E-PREFILL-OPERATION", f"biểu mẫu {form_id!r}: trường "
+                                      f"{source.field!r} điền sẵn từ {source.operation!r}, "
+                                      "thao tác này không có ở adapter nào đã đăng ký",
                                       "Nguồn điền sẵn chưa được đăng ký"))  # fmt: skip
     return findings
 

@@ -164,7 +164,7 @@ class DossierAnalysis:
         with self.db.read() as s:
             proc = s.get(Procedure, code)
             if proc is None or proc.current_version_id is None:
-                raise UnknownProcedure(f"procedure {code} is not deployed")
+                raise UnknownProcedure(f"thủ tục {code} chưa được triển khai")
             version = s.get(ProcessVersion, proc.current_version_id)
             xml, process_id = version.bpmn_xml, version.process_id
             deadline = None

@@ -40,7 +40,7 @@ def analyse(ctx: click.Context, codes: tuple[str, ...], dossier_code: str | None
     models = [_model(ctx, code) for code in codes]
     models += [analyse_model(_read(f), code=f.name) for f in files]
     if not models:
-        raise InvalidInput("give a procedure CODE, --file FILE.bpmn or --dossier CODE")
+        raise InvalidInput("hãy cho mã thủ tục CODE, --file FILE.bpmn hoặc --dossier CODE")
     if compare:
         from bpmn.analysis_compare import compare as compare_models
 
@@ -59,7 +59,7 @@ def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise InvalidInput(f"không đọc được {path}: {exc.strerror or exc}") from None
 
 
 def _model(ctx: click.Context, code: str) -> Any:
@@ -78,8 +78,10 @@ def _model(ctx: click.Context, code: str) -> Any:
         if code not in MODELS:
             raise
     if code not in MODELS:
-        raise UnknownProcedure(f"procedure {code} is neither deployed nor a shipped flow "
-                               f"(shipped: {', '.join(sorted(MODELS))})")  # fmt: skip
+        shipped = ", ".join(sorted(MODELS))
+        raise UnknownProcedure(
+            f"thủ tục {code} chưa được triển khai và không có trong các quy trình mẫu ({shipped})"
+        )
     m = MODELS[code]
     figures = analyse_model(m.xml(), deadline=m.deadline, deadline_note=m.deadline_source,
                             code=code)  # fmt: skip
@@ -92,7 +94,9 @@ def _replaced(code: str | None) -> tuple[str, ...]:
 
     model = MODELS.get(code or "")
     if model is None or not model.replaces:
-        raise InvalidInput(f"say which procedures {code} replaces: --compare {code} A B ...")
+        raise InvalidInput(
+            f"hãy cho biết {code} thay cho những thủ tục nào: --compare {code} A B ..."
+        )
     return model.replaces
 
 
@@ -150,16 +154,20 @@ def _n(value: Any) -> str:
 
 def _print_dossier(f: Any) -> None:
     click.echo(f"Hồ sơ {f.code} ({f.procedure_code}) – {f.status}")
-    click.echo(f"  Thời gian đã qua: {f.elapsed_working_days:g} ngày làm việc; chờ công dân "
-               f"{f.citizen_wait_working_days:g}; các cơ quan {f.agency_working_days:g}")
+    click.echo(
+        f"  Thời gian đã qua: {f.elapsed_working_days:g} ngày làm việc; chờ công dân "
+        f"{f.citizen_wait_working_days:g}; các cơ quan {f.agency_working_days:g}"
+    )
     due = "chưa xác định" if f.deadline is None else f"{f.deadline}, hạn {f.due_at}"
     state = {True: "đúng hạn", False: "trễ hạn", None: "-"}[f.on_time]
     click.echo(f"  Thời hạn: {due} ({state})")
     click.echo(f"  Công dân: {f.submissions} lần nộp, {f.visits} lần đến, {f.payments} lần nộp "
                f"tiền, {f.supplement_rounds} lần bổ sung")  # fmt: skip
     by = ", ".join(f"{k}: {v}" for k, v in sorted(f.human_steps_by_agency.items()))
-    click.echo(f"  Bước do người: {f.human_steps} ({by}); do hệ thống: {f.system_steps} "
-               f"({f.adapter_calls} lần gọi, {f.incidents} sự cố, {f.retries} lần thử lại)")
+    click.echo(
+        f"  Bước do người: {f.human_steps} ({by}); do hệ thống: {f.system_steps} "
+        f"({f.adapter_calls} lần gọi, {f.incidents} sự cố, {f.retries} lần thử lại)"
+    )
     click.echo(f"  Chuyển giao giữa cơ quan: {len(f.handoffs)}")
     for h in f.handoffs:
         click.echo(f"    {h['from']} → {h['to']}  ({h['from_step']} → {h['to_step']})")

@@ -50,7 +50,7 @@ def create(
             }
         )
         return
-    click.echo(f"client {client.name} created; its token (shown only now):")
+    click.echo(f"đã tạo ứng dụng kết nối {client.name}; token của nó (chỉ hiện lần này):")
     click.echo(token)
 
 
@@ -60,7 +60,7 @@ def create(
 def revoke(ctx: click.Context, name: str) -> None:
     """Revoke client NAME's token at once (its requests are refused from now on)."""
     client = api_clients.revoke_client(open_engine(ctx), name, actor="cli")
-    click.echo(f"client {client.name} revoked at {local(client.revoked_at)}")
+    click.echo(f"đã thu hồi ứng dụng kết nối {client.name} lúc {local(client.revoked_at)}")
 
 
 @api_client.command("list")
@@ -91,11 +91,11 @@ def list_clients(ctx: click.Context, as_json: bool) -> None:
                 f"lt_{c.token_prefix}_…",
                 ",".join(c.scopes),
                 ",".join(c.agencies) or "*",
-                "revoked " + local(c.revoked_at) if c.revoked_at else "active",
+                "đã thu hồi " + local(c.revoked_at) if c.revoked_at else "hoạt động",
             ]
             for c in rows
         ],
-        ["name", "token", "scopes", "agencies", "state"],
+        ["tên", "token", "phạm vi", "cơ quan", "trạng thái"],
     )
 
 
@@ -109,7 +109,7 @@ def portal() -> None:
 def push(ctx: click.Context) -> None:
     """Send the outbox rows that are due now (``tick`` does the same on its rounds)."""
     report = portal_sync.push(open_engine(ctx))
-    click.echo(", ".join(f"{k} {v}" for k, v in sorted(report.items())) or "nothing to send")
+    click.echo(", ".join(f"{k} {v}" for k, v in sorted(report.items())) or "không có gì để gửi")
 
 
 @portal.command("pending")
@@ -148,7 +148,7 @@ def pending(ctx: click.Context, dossier_code: str | None, as_json: bool) -> None
             ]
             for r in rows
         ],
-        ["id", "dossier", "event", "state", "attempts", "next", "error"],
+        ["id", "hồ sơ", "sự kiện", "trạng thái", "lần gửi", "lần tới", "lỗi"],
     )
 
 
@@ -158,4 +158,4 @@ def pending(ctx: click.Context, dossier_code: str | None, as_json: bool) -> None
 def retry(ctx: click.Context, ids: tuple[int, ...]) -> None:
     """Put failed rows (all, or the given ids) back in the queue after fixing the cause."""
     count = outbox.retry_failed(open_engine(ctx), PortalOutbox, list(ids) or None)
-    click.echo(f"{count} row(s) queued again")
+    click.echo(f"đã đưa lại {count} dòng vào hàng đợi")

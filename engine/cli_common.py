@@ -36,7 +36,7 @@ def settings(ctx: click.Context) -> Settings:
     try:
         return load(settings_overrides(ctx))
     except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidInput(f"invalid setting: {exc}") from exc
+        raise InvalidInput(f"cấu hình không hợp lệ: {exc}") from exc
 
 
 def database_url(ctx: click.Context) -> str:
@@ -53,31 +53,34 @@ def open_engine(ctx: click.Context, *, clock: Clock | None = None) -> Engine:
     try:
         engine = Engine(current, clock=clock)
     except ValueError as exc:  # e.g. an unknown executor name
-        raise InvalidInput(f"invalid setting: {exc}") from exc
+        raise InvalidInput(f"cấu hình không hợp lệ: {exc}") from exc
     ctx.call_on_close(engine.db.dispose)
     return engine
 
 
 def read_json(path: str | Path | None, what: str) -> dict[str, Any]:
-    """Read a JSON object from ``path`` (``-`` is stdin); a clear error when it is not one."""
+    """Read a JSON object from ``path`` (``-`` is stdin); a clear error when it is not one.
+
+    `what` names the file's content in that error, in Vietnamese (``"dữ liệu"``).
+    """
     if path is None:
         return {}
     try:
         text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidInput(f"cannot read {what} file {path}: {exc.strerror or exc}") from exc
+        raise InvalidInput(f"không đọc được tệp {what} {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{what} file {path} is not UTF-8 text") from exc
+        raise InvalidInput(f"tệp {what} {path} không phải văn bản UTF-8") from exc
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(
-            f"{what} file {path} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
+            f"tệp {what} {path} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}: "
             f"{exc.msg})"
         ) from exc
     if not isinstance(value, dict):
         raise InvalidInput(
-            f"{what} file {path} must hold a JSON object, not {type(value).__name__}"
+            f"tệp {what} {path} phải chứa một đối tượng JSON, không phải {type(value).__name__}"
         )
     return value
 
@@ -90,7 +93,7 @@ def parse_when(value: str | None, option: str) -> datetime | None:
         when = datetime.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(
-            f"{option} {value!r} is not an ISO date-time (2026-11-25T09:00)"
+            f"{option} {value!r} không phải thời điểm dạng ISO (ví dụ 2026-11-25T09:00)"
         ) from exc
     return when if when.tzinfo else when.replace(tzinfo=VN_TZ)
 

@@ -26,8 +26,8 @@ def seed(ctx: click.Context, as_json: bool) -> None:
         echo_json(summary)
         return
     procs = ", ".join(f"{code} v{v}" for code, v in summary["procedures"].items())
-    click.echo(f"{summary['agencies']} agencies, {summary['users']} officers")
-    click.echo(f"procedures: {procs}")
+    click.echo(f"{summary['agencies']} cơ quan, {summary['users']} cán bộ")
+    click.echo(f"thủ tục: {procs}")
 
 
 @demo.command("run")

@@ -48,14 +48,16 @@ def submit(
 ) -> None:
     """Submit a dossier for PROCEDURE (e.g. 1.001193); print its code and due date."""
     if applicant_file and applicant_name:
-        raise InvalidInput("give --applicant FILE.json or --applicant-name NAME, not both")
+        raise InvalidInput(
+            "chỉ dùng một trong hai: --applicant FILE.json hoặc --applicant-name NAME"
+        )
     if applicant_file:
-        applicant = read_json(applicant_file, "applicant")
+        applicant = read_json(applicant_file, "thông tin người nộp")
     elif applicant_name:
         applicant = {"full_name": applicant_name}
     else:
-        raise InvalidInput("the applicant is required: --applicant FILE.json or --applicant-name")
-    data = read_json(data_file, "data")
+        raise InvalidInput("cần người nộp hồ sơ: --applicant FILE.json hoặc --applicant-name NAME")
+    data = read_json(data_file, "dữ liệu")
     engine = open_engine(ctx)
     d = engine.submit(
         procedure, applicant=applicant, data=data, channel=channel, agency_code=agency, actor=user
@@ -64,9 +66,9 @@ def submit(
     if as_json:
         echo_json({**_dossier_json(d), "open_tasks": [task_json(t, d.code) for t in tasks]})
         return
-    click.echo(f"{d.code}  {d.status}  due {local(d.due_at)}")
+    click.echo(f"{d.code}  {d.status}  hạn {local(d.due_at)}")
     for t in tasks:
-        click.echo(f"  task {t.id}  {t.bpmn_id}  ({t.role} @ {t.agency_code})")
+        click.echo(f"  công việc {t.id}  {t.bpmn_id}  ({t.role} @ {t.agency_code})")
 
 
 @dossier.command("show")
@@ -89,19 +91,19 @@ def show(ctx: click.Context, code: str, as_json: bool) -> None:
         return
     name = (d.applicant or {}).get("full_name", "-")
     for label, value in (
-        ("dossier", d.code),
-        ("procedure", d.procedure_code),
-        ("agency", d.agency_code),
-        ("applicant", name),
-        ("channel", d.channel),
-        ("status", d.status + (f" ({d.outcome})" if d.outcome else "")),
-        ("received", local(d.received_at)),
-        ("due", local(d.due_at) + ("  LATE" if d.late else "")),
-        ("clock", f"paused since {local(d.paused_at)}" if d.paused_at else "running"),
-        ("finished", local(d.finished_at)),
+        ("hồ sơ", d.code),
+        ("thủ tục", d.procedure_code),
+        ("cơ quan", d.agency_code),
+        ("người nộp", name),
+        ("kênh", d.channel),
+        ("trạng thái", d.status + (f" ({d.outcome})" if d.outcome else "")),
+        ("tiếp nhận", local(d.received_at)),
+        ("hạn", local(d.due_at) + ("  TRỄ HẠN" if d.late else "")),
+        ("đồng hồ", f"tạm dừng từ {local(d.paused_at)}" if d.paused_at else "đang chạy"),
+        ("kết thúc", local(d.finished_at)),
     ):
         click.echo(f"{label:<10} {value}")
-    click.echo(f"\nopen tasks ({len(view.open_tasks)})")
+    click.echo(f"\ncông việc đang mở ({len(view.open_tasks)})")
     if view.open_tasks:
         table(
             [
@@ -115,9 +117,9 @@ def show(ctx: click.Context, code: str, as_json: bool) -> None:
                 ]
                 for t in view.open_tasks
             ],
-            ["  id", "step", "role", "agency", "assignee", "due"],
+            ["  id", "bước", "vai trò", "cơ quan", "người xử lý", "hạn"],
         )
-    click.echo(f"\nhistory ({len(view.events)})")
+    click.echo(f"\nlịch sử ({len(view.events)})")
     for e in view.events:
         moved = f" {e.from_state or ''}→{e.to_state}" if e.to_state else ""
         step = f" [{e.detail.get('step')}]" if e.detail.get("step") else ""
@@ -132,7 +134,7 @@ def show(ctx: click.Context, code: str, as_json: bool) -> None:
 def withdraw(ctx: click.Context, code: str, reason: str, user: str) -> None:
     """Withdraw a dossier at the applicant's request; open tasks are cancelled."""
     if not reason.strip():
-        raise InvalidInput("--reason must not be empty")
+        raise InvalidInput("--reason không được để trống")
     d = open_engine(ctx).withdraw(code, actor=user, reason=reason.strip())
     click.echo(f"{d.code}  {d.status}")
 

@@ -69,7 +69,7 @@ def list_tasks(
         echo_json([task_json(r, codes[r.dossier_id]) for r in rows])
         return
     if not rows:
-        click.echo("no open tasks")
+        click.echo("không có công việc đang mở")
         return
     table(
         [
@@ -84,7 +84,7 @@ def list_tasks(
             ]
             for r in rows
         ],
-        ["id", "dossier", "step", "role", "agency", "assignee", "due"],
+        ["id", "hồ sơ", "bước", "vai trò", "cơ quan", "người xử lý", "hạn"],
     )
 
 
@@ -104,7 +104,7 @@ def complete(
     ctx: click.Context, task_id: str, data_file: str | None, user: str, action: str
 ) -> None:
     """Complete TASK with form data; refuse or request supplementation where offered."""
-    data = read_json(data_file, "data")
+    data = read_json(data_file, "dữ liệu")
     engine = open_engine(ctx)
     if action == "refuse":
         row = engine.refuse(task_id, user=user, reasons=_strings(data.get("reasons")))
@@ -118,9 +118,9 @@ def complete(
     else:
         row = engine.complete(task_id, user=user, data=data)
     d = engine.dossier(row.dossier_id)
-    click.echo(f"{row.id}  {row.bpmn_id}  {row.action}; dossier {d.code} is {d.status}")
+    click.echo(f"{row.id}  {row.bpmn_id}  {row.action}; hồ sơ {d.code}: {d.status}")
     for t in engine.list_tasks(dossier_code=d.code):
-        click.echo(f"  next: task {t.id}  {t.bpmn_id}  ({t.role} @ {t.agency_code})")
+        click.echo(f"  tiếp theo: công việc {t.id}  {t.bpmn_id}  ({t.role} @ {t.agency_code})")
 
 
 @task.command("claim")
@@ -130,7 +130,7 @@ def complete(
 def claim(ctx: click.Context, task_id: str, user: str) -> None:
     """Take TASK exclusively (a second claim by someone else fails)."""
     row = open_engine(ctx).claim(task_id, user=user)
-    click.echo(f"{row.id}  {row.bpmn_id}  claimed by {row.assignee}")
+    click.echo(f"{row.id}  {row.bpmn_id}  đã được nhận bởi {row.assignee}")
 
 
 @task.command("release")
@@ -140,7 +140,7 @@ def claim(ctx: click.Context, task_id: str, user: str) -> None:
 def release(ctx: click.Context, task_id: str, user: str) -> None:
     """Give TASK back to its role's queue."""
     row = open_engine(ctx).release(task_id, user=user)
-    click.echo(f"{row.id}  {row.bpmn_id}  released")
+    click.echo(f"{row.id}  {row.bpmn_id}  đã trả lại hàng đợi")
 
 
 @task.command("assign")
@@ -151,7 +151,7 @@ def release(ctx: click.Context, task_id: str, user: str) -> None:
 def assign(ctx: click.Context, task_id: str, to: str, user: str) -> None:
     """Assign TASK to a colleague (supervisors may take it from its holder)."""
     row = open_engine(ctx).assign(task_id, to=to, user=user)
-    click.echo(f"{row.id}  {row.bpmn_id}  assigned to {row.assignee}")
+    click.echo(f"{row.id}  {row.bpmn_id}  đã giao cho {row.assignee}")
 
 
 def _strings(value: Any) -> list[str]:

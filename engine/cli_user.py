@@ -29,9 +29,9 @@ def set_password(ctx: click.Context, username: str, password_stdin: bool) -> Non
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     account = engine.set_password(username, password, actor="cli")
-    click.echo(f"password set for {account.username}")
+    click.echo(f"đã đặt mật khẩu cho {account.username}")
 
 
 @user.command("list")
@@ -60,9 +60,9 @@ def list_users(ctx: click.Context, as_json: bool) -> None:
             a.username,
             a.agency_code or "-",
             ",".join(a.roles),
-            "active" if a.active else "inactive",
-            "yes" if a.has_password else "no",
+            "hoạt động" if a.active else "ngừng hoạt động",
+            "có" if a.has_password else "chưa",
         ]
         for a in accounts
     ]
-    table(rows, ["username", "agency", "roles", "state", "password"])
+    table(rows, ["tài khoản", "cơ quan", "vai trò", "trạng thái", "mật khẩu"])

@@ -67,9 +67,10 @@ def require_current(database_url: str) -> None:
     """Raise :class:`SchemaError` unless the database is at the newest revision."""
     rev, newest = current(database_url), head()
     if rev != newest:
-        state = "has no schema" if rev is None else f"is at revision {rev}"
+        state = "chưa có lược đồ" if rev is None else f"đang ở phiên bản {rev}"
         raise SchemaError(
-            f"the database {state}; the code needs {newest}: run `lienthong db upgrade`"
+            f"cơ sở dữ liệu {state}; mã nguồn cần phiên bản {newest}: "
+            "hãy chạy `lienthong db upgrade`"
         )
 
 
@@ -89,13 +90,13 @@ def new_revision(message: str) -> Path:
     import tempfile
 
     if not message.strip():
-        raise InvalidInput("a migration needs a message")
+        raise InvalidInput("bản migration cần có mô tả (message)")
     before = set(SCRIPTS.joinpath("versions").glob("*.py"))
     with tempfile.TemporaryDirectory() as scratch:
         url = f"sqlite:///{Path(scratch) / 'scratch.sqlite'}"
         upgrade(url)
         if not differences(url):
-            raise SchemaError("the models match the newest migration: nothing to write")
+            raise SchemaError("các model đã khớp với migration mới nhất: không có gì để ghi")
         with _connect(url) as conn:
             rev_id = f"{int(head()) + 1:04d}" if head().isdigit() else None
             command.revision(config(conn), message=message, autogenerate=True, rev_id=rev_id)
@@ -120,8 +121,8 @@ def _refuse_unversioned(conn: Connection) -> None:
     tables = set(inspect(conn).get_table_names())
     if "alembic_version" not in tables and tables & set(_metadata().tables):
         raise SchemaError(
-            "the database already has engine tables but no migration history "
-            "(made with create_schema?); use a fresh database"
+            "cơ sở dữ liệu đã có bảng của engine nhưng không có lịch sử migration "
+            "(tạo bằng create_schema?); hãy dùng một cơ sở dữ liệu mới"
         )
 
 
@@ -130,13 +131,13 @@ def _connect(database_url: str) -> Iterator[Connection]:
     try:
         url = make_url(database_url)
     except ArgumentError as exc:
-        raise InvalidInput(f"not a database URL: {database_url!r}") from exc
+        raise InvalidInput(f"{database_url!r} không phải URL cơ sở dữ liệu") from exc
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise InvalidInput(f"cannot use database URL {url!r}: {exc}") from exc
+        raise InvalidInput(f"không dùng được URL cơ sở dữ liệu {url!r}: {exc}") from exc
     try:
         with engine.connect() as conn:
             yield conn

@@ -76,7 +76,7 @@ def run_scenario(
     eForms (id → ``{"schema", "ui"}``), found before the published ones."""
     for item in scenario:
         if not isinstance(item, ScenarioStep) or item.action not in ACTIONS:
-            raise InvalidInput(f"scenario step {item!r}: action must be one of {ACTIONS}")
+            raise InvalidInput(f"bước kịch bản {item!r}: hành động phải là một trong {ACTIONS}")
     with tempfile.TemporaryDirectory(prefix="lienthong-sandbox-") as tmp:
         caller, close = (service_caller, None) if service_caller else _simulators(Path(tmp) / "s")
         try:
@@ -167,7 +167,7 @@ def _act(engine: Any, code: str, item: ScenarioStep) -> None:
     rows = [t for t in engine.list_tasks(dossier_code=code) if t.bpmn_id == item.step]
     if not rows:
         open_now = sorted(t.bpmn_id for t in engine.list_tasks(dossier_code=code))
-        raise InvalidInput(f"step is not open (open: {', '.join(open_now) or 'none'})")
+        raise InvalidInput(f"bước chưa mở (đang mở: {', '.join(open_now) or 'không có'})")
     row = rows[0]
     if row.assignee is None:
         engine.claim(row.id, user=SANDBOX_USER)

@@ -65,7 +65,7 @@ class LienThongEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context, **kwargs) -> Any:
-        raise NotImplementedError("service calls go through LienThongScriptEngine.call_service")
+        raise NotImplementedError("lời gọi dịch vụ phải đi qua LienThongScriptEngine.call_service")
 
 
 class LienThongScriptEngine(PythonScriptEngine):
@@ -99,7 +99,9 @@ class LienThongScriptEngine(PythonScriptEngine):
         """Refuse an expression statically (SpiffWorkflow calls this for DMN)."""
         problems = expressions.check(expression)
         if problems:
-            raise UnsafeExpression(f"Expression {expression!r}: {'; '.join(problems)}")
+            raise UnsafeExpression(
+                f"biểu thức {expression!r} không được phép: {'; '.join(problems)}"
+            )
 
     def evaluate(self, task: Task, expression: str, external_context=None) -> Any:
         """Evaluate a condition/timer/parameter expression over the task's data."""
@@ -124,7 +126,9 @@ class LienThongScriptEngine(PythonScriptEngine):
         """
         if self.service_handler is None:
             raise _located(
-                AdapterError(f"No service handler to run {operation_name!r}", retryable=False),
+                AdapterError(
+                    f"không có bộ xử lý dịch vụ để chạy {operation_name!r}", retryable=False
+                ),
                 task,
             )
         try:
@@ -133,7 +137,7 @@ class LienThongScriptEngine(PythonScriptEngine):
             raise _located(exc, task) from exc
         except Exception as exc:  # an adapter's own failure, reported with its cause
             raise _located(
-                AdapterError(f"Service {operation_name!r} failed: {type(exc).__name__}: {exc}"),
+                AdapterError(f"dịch vụ {operation_name!r} lỗi: {type(exc).__name__}: {exc}"),
                 task,
             ) from exc
         try:
@@ -141,7 +145,7 @@ class LienThongScriptEngine(PythonScriptEngine):
         except (TypeError, ValueError) as exc:
             raise _located(
                 AdapterError(
-                    f"Service {operation_name!r} returned data that is not JSON: {exc}",
+                    f"dịch vụ {operation_name!r} trả về dữ liệu không phải JSON: {exc}",
                     retryable=False,
                 ),
                 task,
@@ -154,5 +158,5 @@ def _located(exc: LienThongError, task: Task) -> LienThongError:
     if getattr(exc, "bpmn_id", None) is None:
         exc.bpmn_id = bpmn_id
         exc.task_id = str(task.id)
-        exc.add_note(f"in task {bpmn_id!r} ({task.id})")
+        exc.add_note(f"tại bước {bpmn_id!r} ({task.id})")
     return exc

@@ -119,16 +119,26 @@ class Settings:
     report_recipients: str = ""
 
 
+#: How a refused environment value's expected type is named to the person who set it.
+KINDS = {int: "số nguyên", float: "số"}
+
+
 def load(overrides: Mapping[str, Any] | None = None) -> Settings:
     """Build settings from defaults, then the environment, then ``overrides``."""
     values: dict[str, Any] = {}
     for f in fields(Settings):
         env = os.environ.get(f"LIENTHONG_{f.name.upper()}")
         if env is not None:
-            values[f.name] = _coerce(env, type(f.default))
+            try:
+                values[f.name] = _coerce(env, type(f.default))
+            except ValueError:  # Python's "invalid literal for int()" names no variable
+                kind = KINDS.get(type(f.default), type(f.default).__name__)
+                raise ValueError(
+                    f"LIENTHONG_{f.name.upper()}={env!r}: giá trị phải là {kind}"
+                ) from None
     for key, value in (overrides or {}).items():
         if key not in {f.name for f in fields(Settings)}:
-            raise KeyError(f"unknown setting {key!r}")
+            raise KeyError(f"không có cấu hình {key!r}")
         values[key] = value
     return Settings(**values)
 

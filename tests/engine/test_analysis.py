@@ -181,9 +181,9 @@ def test_cli_file_and_bad_input(tmp_path) -> None:  # noqa: ANN001
     code, out = run("--file", str(path), "--json")
     assert code == 0 and json.loads(out)["touchpoints"]["payments"] == 1
     code, out = run()
-    assert code == 1 and "give a procedure CODE" in out
+    assert code == 1 and "hãy cho mã thủ tục CODE" in out
     code, out = run("--compare", "1.001193")
-    assert code == 1 and "say which procedures 1.001193 replaces" in out
+    assert code == 1 and "hãy cho biết 1.001193 thay cho những thủ tục nào" in out
 
 
 def test_cli_dossier(flow_engine: Engine, people: World, monkeypatch) -> None:  # noqa: ANN001

@@ -34,11 +34,11 @@ def test_api_client_commands(tmp_path):
     assert again.exit_code == 1 and "đã có ứng dụng kết nối" in again.stderr
     bad = lt("api-client", "create", "x", "--scope", "everything")
     assert bad.exit_code == 2 and "everything" in bad.output
-    assert "revoked" in lt("api-client", "revoke", "cong-dvc").stdout
-    assert "revoked" in lt("api-client", "list").stdout
+    assert "đã thu hồi" in lt("api-client", "revoke", "cong-dvc").stdout
+    assert "đã thu hồi" in lt("api-client", "list").stdout
     missing = lt("api-client", "revoke", "nobody")
     assert missing.exit_code == 1 and "nobody" in missing.stderr
-    assert lt("portal", "push").stdout.strip() == "nothing to send"
+    assert lt("portal", "push").stdout.strip() == "không có gì để gửi"
     assert json.loads(lt("portal", "pending", "--json").stdout) == []
-    assert "0 row(s) queued again" in lt("portal", "retry").stdout
+    assert "đã đưa lại 0 dòng vào hàng đợi" in lt("portal", "retry").stdout
     engine.db.dispose()

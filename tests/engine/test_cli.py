@@ -114,7 +114,7 @@ def test_every_builtin_command_has_help() -> None:
 def test_db_upgrade_current_and_check(tmp_path: Path) -> None:
     lt = Lt(f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite'}")
     assert "no schema" in lt.ok("db", "current").stdout
-    lt.fails("task", "list", says="run `lienthong db upgrade`")
+    lt.fails("task", "list", says="hãy chạy `lienthong db upgrade`")
     head = migrate.head()
     assert f"database at revision {head}" in lt.ok("db", "upgrade").stdout
     assert lt.ok("db", "current").stdout.strip() == f"{head} (head)"
@@ -150,7 +150,7 @@ def _snapshot(url: str) -> dict[str, list]:
 
 def test_demo_seed_is_idempotent_and_uses_real_deadlines(lt: Lt) -> None:
     before = _snapshot(lt.url)
-    assert "7 agencies, 22 officers" in lt.ok("demo", "seed").stdout
+    assert "7 cơ quan, 22 cán bộ" in lt.ok("demo", "seed").stdout
     assert _snapshot(lt.url) == before
     summary = lt.json("demo", "seed")
     assert summary["procedures"][BIRTH] == 1 and summary["procedures"][MARRIAGE] == 1
@@ -190,7 +190,7 @@ def test_submit_work_and_show_a_dossier_to_its_result(lt: Lt) -> None:
     text_out = lt.ok("dossier", "show", code).stdout
     assert "result_returned (settled)" in text_out
     assert "phuloi.lanhdao   complete [approve]" in text_out
-    assert "open tasks (0)" in text_out
+    assert "công việc đang mở (0)" in text_out
 
 
 def test_task_list_filters(lt: Lt) -> None:
@@ -204,7 +204,7 @@ def test_task_list_filters(lt: Lt) -> None:
     assert lt.json("task", "list", "--overdue", "--dossier", birth) == []
     listing = lt.ok("task", "list").stdout
     assert birth in listing and marriage in listing and "phuloi.motcua" in listing
-    assert lt.ok("task", "list", "--role", "nobody").stdout.strip() == "no open tasks"
+    assert lt.ok("task", "list", "--role", "nobody").stdout.strip() == "không có công việc đang mở"
 
 
 def test_supplementation_round_then_refusal(lt: Lt) -> None:
@@ -229,13 +229,14 @@ def test_claim_release_assign(lt: Lt) -> None:
     code = lt.submit()
     task = lt.only_task(code, "receive")
     assert (
-        "claimed by phuloi.motcua" in lt.ok("task", "claim", task, "--user", "phuloi.motcua").stdout
+        "đã được nhận bởi phuloi.motcua"
+        in lt.ok("task", "claim", task, "--user", "phuloi.motcua").stdout
     )
     lt.fails("task", "claim", task, "--user", "admin", says="đã được nhận bởi phuloi.motcua")
     lt.fails("task", "release", task, "--user", "thudaumot.motcua", says="do phuloi.motcua giữ")
-    assert "released" in lt.ok("task", "release", task, "--user", "phuloi.motcua").stdout
+    assert "đã trả lại hàng đợi" in lt.ok("task", "release", task, "--user", "phuloi.motcua").stdout
     out = lt.ok("task", "assign", task, "--to", "phuloi.motcua", "--user", "phuloi.truongphong")
-    assert "assigned to phuloi.motcua" in out.stdout
+    assert "đã giao cho phuloi.motcua" in out.stdout
     lt.fails(
         "task", "assign", task, "--to", "phuloi.lanhdao", "--user", "admin", says="cần vai trò"
     )
@@ -260,7 +261,7 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
     shown = lt.json("dossier", "show", code)
     assert shown["late"] is True
     assert sorted(t["step"] for t in shown["open_tasks"]) == ["apology_letter", "appraise"]
-    assert "LATE" in lt.ok("dossier", "show", code).stdout
+    assert "TRỄ HẠN" in lt.ok("dossier", "show", code).stdout
     overdue = lt.json("task", "list", "--dossier", code, "--overdue", "--now", "2099-01-05T08:00")
     assert [t["step"] for t in overdue] == ["appraise"]  # the apology has time of its own
     assert lt.json("task", "list", "--dossier", code, "--near-due", "--now", "2000-01-03") == []
@@ -273,7 +274,7 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
             ["dossier", "submit", "9.999999", "--applicant-name", "A"],
             "9.999999 chưa được triển khai",
         ),
-        (["dossier", "submit", BIRTH], "the applicant is required"),
+        (["dossier", "submit", BIRTH], "cần người nộp hồ sơ"),
         (
             [
                 "dossier",
@@ -284,7 +285,7 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
                 "--data",
                 str(DATA / "broken.json"),
             ],
-            "is not valid JSON (line 1",
+            "không phải JSON hợp lệ (dòng 1",
         ),
         (
             [
@@ -296,11 +297,11 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
                 "--data",
                 str(DATA / "nope.json"),
             ],
-            "cannot read data file",
+            "không đọc được tệp dữ liệu",
         ),
         (
             ["dossier", "submit", BIRTH, "--applicant", str(DATA / "not_an_object.json")],
-            "must hold a JSON object, not list",
+            "phải chứa một đối tượng JSON, không phải list",
         ),
         (["dossier", "submit", BIRTH, "--applicant-name", " "], "cần họ tên người nộp hồ sơ"),
         (["dossier", "show", "000.21.01.H56-000000-9999"], "không có hồ sơ"),
@@ -308,7 +309,7 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
             ["task", "complete", "no-such-task", "--user", "admin"],
             "không có công việc no-such-task",
         ),
-        (["tick", "--now", "yesterday"], "is not an ISO date-time"),
+        (["tick", "--now", "yesterday"], "không phải thời điểm dạng ISO"),
     ],
 )
 def test_bad_input_gets_one_clear_line(lt: Lt, args: list[str], says: str) -> None:
@@ -337,9 +338,9 @@ def test_task_errors_get_one_clear_line(lt: Lt) -> None:
 
 
 def test_settings_errors_get_one_clear_line(lt: Lt, monkeypatch: pytest.MonkeyPatch) -> None:
-    Lt("nosuchdb://x").fails("task", "list", says="cannot use database URL")
+    Lt("nosuchdb://x").fails("task", "list", says="không dùng được URL cơ sở dữ liệu")
     monkeypatch.setenv("LIENTHONG_MAX_BPMN_BYTES", "lots")
-    lt.fails("task", "list", says="invalid setting")
+    lt.fails("task", "list", says="cấu hình không hợp lệ")
 
 
 def test_demo_run_pushes_dossiers_through(lt: Lt) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def run(url: str, *args: str, stdin: str | None = None):  # noqa: ANN201 - click
 def test_set_password_from_the_prompt(url: str) -> None:
     result = run(url, "set-password", "admin", stdin=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
-    assert "password set for admin" in result.output
+    assert "đã đặt mật khẩu cho admin" in result.output
     assert PASSWORD not in result.output  # hidden input is not echoed
     e = Engine(load({"database_url": url}))
     try:
@@ -70,6 +71,6 @@ def test_bad_passwords_and_users_fail_in_one_line(url: str) -> None:
 def test_list_as_a_table(url: str) -> None:
     result = run(url, "list")
     assert result.exit_code == 0
-    header, row = result.stdout.splitlines()
-    assert header.split() == ["username", "agency", "roles", "state", "password"]
-    assert row.split() == ["admin", "000.00.00.H56", "admin", "active", "no"]
+    header, row = (re.split(r"\s{2,}", line) for line in result.stdout.splitlines())
+    assert header == ["tài khoản", "cơ quan", "vai trò", "trạng thái", "mật khẩu"]
+    assert row == ["admin", "000.00.00.H56", "admin", "hoạt động", "chưa"]

@@ -18,7 +18,7 @@ def test_an_unmigrated_database_is_a_one_line_error(tmp_path: Path, command: str
     url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     result = CliRunner().invoke(cli, ["--database-url", url, command])
     assert result.exit_code == 1
-    assert "has no schema" in result.output and "lienthong db upgrade" in result.output
+    assert "chưa có lược đồ" in result.output and "lienthong db upgrade" in result.output
     assert "Traceback" not in result.output
 
 

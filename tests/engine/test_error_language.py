@@ -4,9 +4,10 @@ The web UI and the CLI show an engine error as it is (``str(exc)``: a flash on t
 the incident page, the studio, a citizen's payment page), so the text is Vietnamese at the
 source. Read from the source of each module below, so a new English message fails here; the
 error classes and their ``code`` stay as they are (callers and the API branch on those).
-Modules not listed yet still speak English (the CLI's usage errors, the script engine and the
-studio's sandbox runs, the analysis, settings, migrations and other start-up checks): add a
-module here once its messages are Vietnamese. Text that comes from a library as it
+Modules not listed yet still speak English (``engine/cli.py``'s own lines: ``error:``, the
+``db`` commands, ``tick``): add a module here once its messages are Vietnamese. The command
+modules in ``CLI_MODULES`` are read for what they print too (``click.echo``, prompts); their
+``--help`` texts stay English like every command's. Text that comes from a library as it
 is (lxml's XML errors, SpiffWorkflow's, RestrictedPython's, Python's own exceptions inside an
 expression or a script) stays as the library wrote it, after a Vietnamese lead-in.
 """
@@ -23,10 +24,14 @@ ENGINE = Path(__file__).resolve().parents[2] / "engine"
 #: Modules whose every message is Vietnamese.
 MODULES = [
     "accounts.py",
+    "analysis.py",
     "api_clients.py",
     "calendar.py",
     "calendar_config.py",
     "calendar_days.py",
+    "cli_analyse.py",
+    "cli_common.py",
+    "cli_dossier.py",
     "comments.py",
     "data_access.py",
     "directory.py",
@@ -35,7 +40,9 @@ MODULES = [
     "incidents.py",
     "lane_agencies.py",
     "metrics_ratings.py",
+    "migrate.py",
     "model_parser.py",
+    "model_sandbox.py",
     "model_versions.py",
     "officer_desk.py",
     "online.py",
@@ -46,12 +53,17 @@ MODULES = [
     "runtime.py",
     "sandbox.py",
     "saved_filters.py",
+    "script_engine.py",
     "service_jobs.py",
+    "settings.py",
     "steps.py",
     "task_actions.py",
     "working_timers.py",
     "xml_safety.py",
 ]
+#: Command modules whose printed results and prompts are Vietnamese too.
+CLI_MODULES = ["cli_analyse.py", "cli_api.py", "cli_common.py", "cli_demo.py", "cli_dossier.py",
+               "cli_task.py", "cli_user.py", "cli_worker.py"]  # fmt: skip
 #: The engine's error classes (any ``…Error`` is counted too).
 BUILDERS = {
     "InvalidInput", "NotFound", "NotAllowed", "Conflict", "TaskNotReady", "UnknownProcedure",
@@ -68,6 +80,12 @@ def test_every_listed_module_has_messages() -> None:
 @pytest.mark.parametrize("module", MODULES)
 def test_messages_are_in_vietnamese(module: str) -> None:
     assert english(ENGINE / module, BUILDERS) == [], f"engine/{module}: messages in English"
+
+
+@pytest.mark.parametrize("module", CLI_MODULES)
+def test_commands_print_in_vietnamese(module: str) -> None:
+    printed = english(ENGINE / module, {*BUILDERS, "echo", "prompt"})
+    assert printed == [], f"engine/{module}: printed in English"
 
 
 def test_a_job_and_a_fee_state_are_said_in_vietnamese() -> None:

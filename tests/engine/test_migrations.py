@@ -127,12 +127,12 @@ def test_upgrade_refuses_a_database_made_without_migrations(sqlite_url: str) -> 
     db = Database(sqlite_url)
     db.create_all()
     db.dispose()
-    with pytest.raises(migrate.SchemaError, match="no migration history"):
+    with pytest.raises(migrate.SchemaError, match="không có lịch sử migration"):
         migrate.upgrade(sqlite_url)
 
 
 def test_require_current_names_the_fix(sqlite_url: str) -> None:
-    with pytest.raises(migrate.SchemaError, match="run `lienthong db upgrade`"):
+    with pytest.raises(migrate.SchemaError, match="hãy chạy `lienthong db upgrade`"):
         migrate.require_current(sqlite_url)
     migrate.upgrade(sqlite_url)
     migrate.require_current(sqlite_url)
@@ -141,9 +141,9 @@ def test_require_current_names_the_fix(sqlite_url: str) -> None:
 def test_a_bad_url_is_a_clear_error() -> None:
     from engine.errors import InvalidInput
 
-    with pytest.raises(InvalidInput, match="not a database URL"):
+    with pytest.raises(InvalidInput, match="không phải URL cơ sở dữ liệu"):
         migrate.current("not a url")
-    with pytest.raises(InvalidInput, match="cannot use database URL"):
+    with pytest.raises(InvalidInput, match="không dùng được URL cơ sở dữ liệu"):
         migrate.current("nosuchdialect://x")
 
 
@@ -153,7 +153,7 @@ def test_new_revision_writes_the_next_migration(
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.SCRIPTS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(migrate, "SCRIPTS", scripts)
-    with pytest.raises(migrate.SchemaError, match="nothing to write"):
+    with pytest.raises(migrate.SchemaError, match="không có gì để ghi"):
         migrate.new_revision("no change")
     changed = MetaData()
     for table in Base.metadata.tables.values():

@@ -25,8 +25,12 @@ def test_happy_path_shows_every_step_and_branch():
     assert run.status == "result_returned" and run.open_steps == []
     steps = [p.bpmn_id for p in run.path if p.kind == "userTask"]
     assert steps == ["receive", "appraise", "approve", "return_result"]
-    assert run.branches == {"gw_receive": ["processing"], "gw_appraise": ["approve"],
-                            "gw_approve": ["settled"], "gw_after_processing": ["return_result"]}
+    assert run.branches == {
+        "gw_receive": ["processing"],
+        "gw_appraise": ["approve"],
+        "gw_approve": ["settled"],
+        "gw_after_processing": ["return_result"],
+    }
     assert [p.bpmn_id for p in run.path][-3:] == ["gw_after_processing", "return_result",
                                                  "result_returned"]  # fmt: skip
 
@@ -57,7 +61,7 @@ def test_bad_data_stops_the_run_with_the_form_errors():
     assert run.error.startswith("appraise: ") and "opinion" in str(run.error_fields)
     assert run.open_steps == ["appraise"]
     wrong = run_scenario(TEMPLATE, [ScenarioStep("approve", FORM_DATA["approve"])])
-    assert not wrong.ok and "step is not open (open: receive)" in wrong.error
+    assert not wrong.ok and "bước chưa mở (đang mở: receive)" in wrong.error
 
 
 def test_a_model_the_engine_refuses_is_reported_not_raised():
@@ -113,6 +117,6 @@ def test_saved_scenarios_are_replayed_on_a_draft(engine):
     skip = TEMPLATE.replace(b'targetRef="approve" />', b'targetRef="settled" />')
     broken = studio.save_draft(KET_HON, skip, user="tk")
     failed = {r.name: r for r in studio.run_scenarios(broken.id)}["Hồ sơ hợp lệ"]
-    assert not failed.passed and "approve: step is not open" in failed.run.error
+    assert not failed.passed and "approve: bước chưa mở" in failed.run.error
     with pytest.raises(InvalidInput, match="bước 1 của kịch bản"):
         studio.save_scenario(KET_HON, "Sai", [{"step": "receive", "action": "fly"}], user="tk")

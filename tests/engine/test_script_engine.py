@@ -216,9 +216,9 @@ def test_service_task_stops_engine_steps_and_calls_the_handler_with_params():
 @pytest.mark.parametrize(
     ("handler", "error", "message"),
     [
-        (lambda t, o, p: 1 / 0, AdapterError, "'portal.register' failed: ZeroDivisionError"),
-        (lambda t, o, p: {"when": object()}, AdapterError, "not JSON"),
-        (None, AdapterError, "No service handler"),
+        (lambda t, o, p: 1 / 0, AdapterError, "'portal.register' lỗi: ZeroDivisionError"),
+        (lambda t, o, p: {"when": object()}, AdapterError, "không phải JSON"),
+        (None, AdapterError, "không có bộ xử lý dịch vụ"),
     ],
 )
 def test_service_failures_are_reported_not_masked(handler, error, message):

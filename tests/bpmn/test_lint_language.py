@@ -1,0 +1,29 @@
+"""The studio shows a finding's explanation as it is: the product rules write it in Vietnamese.
+
+A finding carries a stable ``code`` (``E-LANE-ROLE``) that callers and the studio branch on, a
+short Vietnamese title (``message_vi``) and the explanation (``message``) naming the element;
+the designer reads both, so both are Vietnamese. Read from the source, as the engine's guard
+does (``tests/engine/test_error_language.py``): a new English explanation fails here. Not yet
+listed: ``bpmn/lint.py`` (the XSD and SpiffWorkflow stages), ``bpmn/lint_graph.py`` and
+``bpmn/geometry.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.language import english, messages
+
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+#: Rule modules whose every finding is explained in Vietnamese.
+MODULES = ["lint_rules.py"]
+#: ``error(element_id, code, message, vi)`` / ``warning(…)``: the explanation is the third.
+MESSAGE_ARG = {"error": 2, "warning": 2}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_findings_are_explained_in_vietnamese(module: str) -> None:
+    assert messages(BPMN / module, (), MESSAGE_ARG), f"bpmn/{module}: no findings read"
+    assert english(BPMN / module, (), MESSAGE_ARG) == [], f"bpmn/{module}: explained in English"
