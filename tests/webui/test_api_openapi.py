@@ -54,14 +54,24 @@ def test_fuzzing_finds_no_server_error_and_no_half_created_dossier(app, engine):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures: list[str] = []
     created: set[str] = set()
-    fuzz = settings(
-        max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None
-    )
+
+    # Derandomised: the same cases every run, so a pass or a failure is the code's, not luck's.
+    # The submission gets more cases: a fuzzed body that is valid everywhere (agency, applicant,
+    # documents) is rare, and the check below needs some dossiers actually created.
+    def fuzz(operation):  # noqa: ANN001, ANN202
+        submit = operation.method.upper() == "POST" and operation.path == "/api/v1/dossiers"
+        return settings(
+            max_examples=120 if submit else 30,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
 
     for result in schema.get_all_operations():
         operation = result.ok()
 
-        @fuzz
+        @fuzz(operation)
         @given(case=operation.as_strategy())
         def run(case) -> None:  # noqa: ANN001
             body = case.body if isinstance(case.body, dict) else None
