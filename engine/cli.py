@@ -3,8 +3,9 @@
 Built-in commands: ``db``, ``dossier``, ``task``, ``tick`` and ``demo``. Other packages
 (and third parties) add commands through the ``lienthong.cli`` entry-point group; a plugin
 that fails to load is reported on stderr and left out, the rest of the CLI keeps working.
-Any :class:`~engine.errors.LienThongError` ends the command with one line on stderr and
-exit status 1 — never a traceback.
+Any :class:`~engine.errors.LienThongError` ends the command with one line on stderr
+(``lỗi: …``, in Vietnamese like everything the commands print) and exit status 1 — never a
+traceback.
 """
 
 from __future__ import annotations
@@ -34,15 +35,15 @@ class LienThongGroup(click.Group):
             self._plugins = {}
             for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
                 if ep.name in self.commands:
-                    _warn(f"plugin command {ep.name!r} ({ep.value}) clashes with a built-in")
+                    _warn(f"lệnh bổ sung {ep.name!r} ({ep.value}) trùng tên một lệnh có sẵn")
                     continue
                 try:
                     command = ep.load()
                 except Exception as exc:  # any plugin bug must not break the CLI
-                    _warn(f"plugin command {ep.name!r} ({ep.value}) failed to load: {exc!r}")
+                    _warn(f"lệnh bổ sung {ep.name!r} ({ep.value}) không nạp được: {exc!r}")
                     continue
                 if not isinstance(command, click.Command):
-                    _warn(f"plugin command {ep.name!r} ({ep.value}) is not a click command")
+                    _warn(f"lệnh bổ sung {ep.name!r} ({ep.value}) không phải là lệnh click")
                     continue
                 self._plugins[ep.name] = command
         return self._plugins
@@ -59,10 +60,10 @@ class LienThongGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LienThongError as exc:
-            click.echo(f"error: {one_line(exc)}", err=True)
+            click.echo(f"lỗi: {one_line(exc)}", err=True)
             ctx.exit(1)
         except _database_errors() as exc:
-            click.echo(f"error: database: {one_line(exc.orig or exc)}", err=True)
+            click.echo(f"lỗi: cơ sở dữ liệu: {one_line(exc.orig or exc)}", err=True)
             ctx.exit(1)
 
 
@@ -77,7 +78,7 @@ def one_line(exc: BaseException) -> str:
 
 
 def _warn(message: str) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"cảnh báo: {message}", err=True)
 
 
 def _database_errors() -> tuple[type[Exception], ...]:
@@ -113,7 +114,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
     from . import migrate
 
     reached = migrate.upgrade(database_url(ctx), revision)
-    click.echo(f"database at revision {reached}")
+    click.echo(f"cơ sở dữ liệu ở phiên bản {reached}")
 
 
 @db.command("current")
@@ -124,9 +125,9 @@ def db_current(ctx: click.Context) -> None:
 
     rev, head = migrate.current(database_url(ctx)), migrate.head()
     if rev is None:
-        click.echo(f"no schema (newest is {head}): run `lienthong db upgrade`")
+        click.echo(f"chưa có lược đồ (mới nhất là {head}): hãy chạy `lienthong db upgrade`")
     else:
-        click.echo(f"{rev} ({'head' if rev == head else f'outdated, newest is {head}'})")
+        click.echo(f"{rev} ({'mới nhất' if rev == head else f'đã cũ, mới nhất là {head}'})")
 
 
 @db.command("check")
@@ -139,8 +140,8 @@ def db_check(ctx: click.Context) -> None:
     for diff in diffs:
         click.echo(f"  {diff}")
     if diffs:
-        raise migrate.SchemaError(f"{len(diffs)} difference(s) between the database and models")
-    click.echo("schema matches the models")
+        raise migrate.SchemaError(f"cơ sở dữ liệu khác các mô hình ở {len(diffs)} điểm")
+    click.echo("lược đồ khớp với các mô hình")
 
 
 @db.command("revision")
@@ -149,7 +150,7 @@ def db_revision(message: str) -> None:
     """Write a new migration for model changes (for developers; review it before committing)."""
     from . import migrate
 
-    click.echo(f"wrote {migrate.new_revision(message)}")
+    click.echo(f"đã ghi {migrate.new_revision(message)}")
 
 
 @cli.command("tick")
@@ -160,7 +161,7 @@ def tick(ctx: click.Context, now: str | None) -> None:
     engine = open_engine(ctx)
     report = engine.tick(parse_when(now, "--now"))
     if not report:
-        click.echo("nothing due")
+        click.echo("không có việc nào đến hạn")
     for kind, count in sorted(report.items()):
         click.echo(f"{kind}: {count}")
 

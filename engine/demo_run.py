@@ -4,7 +4,8 @@ A discrete-event simulation: dossiers arrive during working hours, each officer 
 task some working time after it opens, the clock jumps to the next thing that happens and
 ``tick`` runs at every jump, as the scheduler would. Each dossier follows a plan drawn from
 the seed (refusal, supplementation rounds, an officer who lets it run late), so a seed gives
-the same counts every time. The report says what happened and how fast the engine went.
+the same counts every time. The report says, in Vietnamese, what happened and how fast the
+engine went.
 """
 
 from __future__ import annotations
@@ -78,25 +79,25 @@ class DemoReport:
         return asdict(self)
 
     def text(self) -> str:
-        """Render the summary for people."""
+        """Render the summary for people, in Vietnamese (status and outcome stay as codes)."""
 
         def counts(c: dict[str, int]) -> str:
             return ", ".join(f"{k} {v}" for k, v in sorted(c.items())) or "-"
 
-        lines = [
-            f"dossiers      {self.dossiers} ({counts(self.by_procedure)})",
-            f"status        {counts(self.by_status)}",
-            f"outcome       {counts(self.by_outcome)}",
-            f"on time       {self.on_time}; late {self.late}; unfinished {self.unfinished}",
-            f"supplements   {self.supplement_rounds} rounds; refusals {self.refusals}; "
-            f"apology letters {self.apologies}",
-            f"work          {self.tasks_completed} tasks completed, {self.steps} steps, "
-            f"{self.ticks} ticks",
-            f"simulated     {self.simulated_from} → {self.simulated_to}",
-            f"elapsed       {self.elapsed_s:.2f} s, {self.dossiers_per_s:.1f} dossiers/s",
-        ]
-        lines += [f"error         {e}" for e in self.errors]
-        return "\n".join(lines)
+        rows = [
+            ("hồ sơ", f"{self.dossiers} ({counts(self.by_procedure)})"),
+            ("trạng thái", counts(self.by_status)),
+            ("kết quả", counts(self.by_outcome)),
+            ("đúng hạn", f"{self.on_time}; trễ hạn {self.late}; chưa xong {self.unfinished}"),
+            ("bổ sung", f"{self.supplement_rounds} lượt; từ chối {self.refusals}; "
+             f"thư xin lỗi {self.apologies}"),
+            ("công việc", f"{self.tasks_completed} bước xử lý hoàn thành, {self.steps} lượt "
+             f"chạy quy trình, {self.ticks} lần tick"),
+            ("mô phỏng", f"{self.simulated_from} → {self.simulated_to}"),
+            ("thời gian", f"{self.elapsed_s:.2f} giây, {self.dossiers_per_s:.1f} hồ sơ/giây"),
+            *(("lỗi", e) for e in self.errors),
+        ]  # fmt: skip
+        return "\n".join(f"{label:<14}{value}" for label, value in rows)
 
 
 def default_start(engine: Engine, today: date | None = None) -> datetime:
@@ -141,7 +142,7 @@ class _Simulation:
     # -- the event loop ----------------------------------------------------------------
     def run(self, n: int) -> None:
         if not self.world.procedures:
-            raise LienThongError("the demo world has no procedures")
+            raise LienThongError("thế giới demo chưa có thủ tục nào")
         arrivals = self._arrivals(n)
         guard = 40 * n + 100
         while (arrivals or self.ready) and guard:
@@ -164,7 +165,7 @@ class _Simulation:
                 self.ready.pop(task_id, None)
                 self._work(task_id)
         if not guard:
-            self.errors.append("simulation stopped by its iteration guard")
+            self.errors.append("mô phỏng dừng lại vì đã chạy hết số vòng cho phép")
 
     def _arrivals(self, n: int) -> list[tuple[datetime, Plan]]:
         cal, at, out = self.engine.calendar, self.start, []
@@ -197,7 +198,7 @@ class _Simulation:
                 actor=officer,
             )
         except (UnknownProcedure, InvalidInput) as exc:
-            raise type(exc)(f"{exc}: run `lienthong demo seed` first") from exc
+            raise type(exc)(f"{exc}: hãy chạy `lienthong demo seed` trước") from exc
         self.plans[d.id], self.codes[d.id] = plan, d.code
         self._refresh([d.code])
 

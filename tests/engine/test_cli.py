@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 from engine import cli as cli_module
 from engine import migrate
 from engine.cli import cli
+from tests.language import is_vietnamese
 
 DATA = Path(__file__).parent / "data" / "cli"
 BIRTH, MARRIAGE = "1.001193", "1.000894"
@@ -43,7 +44,7 @@ class Lt:
         result = self(*args)
         assert result.exit_code == 1, result.output
         lines = result.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+        assert len(lines) == 1 and lines[0].startswith("lỗi: "), result.stderr
         assert "Traceback" not in result.output
         assert says in lines[0], lines[0]
         return lines[0]
@@ -113,19 +114,20 @@ def test_every_builtin_command_has_help() -> None:
 
 def test_db_upgrade_current_and_check(tmp_path: Path) -> None:
     lt = Lt(f"sqlite:///{tmp_path / 'sub' / 'fresh.sqlite'}")
-    assert "no schema" in lt.ok("db", "current").stdout
+    assert "chưa có lược đồ" in lt.ok("db", "current").stdout
     lt.fails("task", "list", says="hãy chạy `lienthong db upgrade`")
     head = migrate.head()
-    assert f"database at revision {head}" in lt.ok("db", "upgrade").stdout
-    assert lt.ok("db", "current").stdout.strip() == f"{head} (head)"
-    assert "schema matches the models" in lt.ok("db", "check").stdout
-    assert f"database at revision {head}" in lt.ok("db", "upgrade").stdout  # a no-op the 2nd time
+    assert f"cơ sở dữ liệu ở phiên bản {head}" in lt.ok("db", "upgrade").stdout
+    assert lt.ok("db", "current").stdout.strip() == f"{head} (mới nhất)"
+    assert "lược đồ khớp với các mô hình" in lt.ok("db", "check").stdout
+    again = lt.ok("db", "upgrade").stdout  # a no-op the 2nd time
+    assert f"cơ sở dữ liệu ở phiên bản {head}" in again
 
 
 def test_demo_run_needs_the_seed(tmp_path: Path) -> None:
     lt = Lt(f"sqlite:///{tmp_path / 'unseeded.sqlite'}")
     lt.ok("db", "upgrade")
-    lt.fails("demo", "run", "--dossiers", "1", says="run `lienthong demo seed` first")
+    lt.fails("demo", "run", "--dossiers", "1", says="hãy chạy `lienthong demo seed` trước")
 
 
 def test_db_check_fails_when_a_table_is_missing(tmp_path: Path) -> None:
@@ -136,7 +138,7 @@ def test_db_check_fails_when_a_table_is_missing(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE service_calls"))
     engine.dispose()
-    lt.fails("db", "check", says="difference(s) between the database and models")
+    lt.fails("db", "check", says="cơ sở dữ liệu khác các mô hình ở")
 
 
 def _snapshot(url: str) -> dict[str, list]:
@@ -256,6 +258,8 @@ def test_tick_marks_a_dossier_late_and_opens_the_apology(lt: Lt) -> None:
     lt.work(code, "receive", "phuloi.motcua")
     early = lt.ok("tick", "--now", "2000-01-03T08:00").stdout  # the receipt's notice may go out
     assert "dossier_late" not in early and "bpmn" not in early
+    again = lt.ok("tick", "--now", "2000-01-03T08:00").stdout
+    assert again.strip() == "không có việc nào đến hạn"
     fired = lt.ok("tick", "--now", "2099-01-05T08:00").stdout
     assert "dossier_late: 1" in fired and "bpmn: 1" in fired
     shown = lt.json("dossier", "show", code)
@@ -361,7 +365,9 @@ def test_demo_run_pushes_dossiers_through(lt: Lt) -> None:
         assert again[key] == report[key], key
     assert set(again["codes"]).isdisjoint(report["codes"])
     text_out = lt.ok("demo", "run", "--dossiers", "2", "--start", "2026-11-25T09:00").stdout
-    assert "dossiers      2" in text_out and "dossiers/s" in text_out
+    assert "hồ sơ         2" in text_out and "hồ sơ/giây" in text_out
+    labels = [line[:14].strip() for line in text_out.splitlines()]
+    assert labels and all(is_vietnamese(label) for label in labels), labels
 
 
 def hello() -> None:
@@ -387,9 +393,9 @@ def test_broken_plugins_warn_and_the_rest_works(monkeypatch: pytest.MonkeyPatch)
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
     assert "hello" in result.stdout and "broken" not in result.stdout
-    assert "plugin command 'broken'" in result.stderr and "failed to load" in result.stderr
-    assert "'number'" in result.stderr and "is not a click command" in result.stderr
-    assert "'db'" in result.stderr and "clashes with a built-in" in result.stderr
+    assert "lệnh bổ sung 'broken'" in result.stderr and "không nạp được" in result.stderr
+    assert "'number'" in result.stderr and "không phải là lệnh click" in result.stderr
+    assert "'db'" in result.stderr and "trùng tên một lệnh có sẵn" in result.stderr
     assert runner.invoke(cli, ["hello"]).stdout == "hello from a plugin\n"
     assert "Create and migrate" in runner.invoke(cli, ["db", "--help"]).stdout
 

@@ -62,7 +62,7 @@ def test_set_password_from_stdin(url: str) -> None:
 
 def test_bad_passwords_and_users_fail_in_one_line(url: str) -> None:
     short = run(url, "set-password", "admin", "--password-stdin", stdin="ngắn\n")
-    assert short.exit_code == 1 and short.stderr.startswith("error: mật khẩu phải có")
+    assert short.exit_code == 1 and short.stderr.startswith("lỗi: mật khẩu phải có")
     missing = run(url, "set-password", "khong-co", "--password-stdin", stdin=PASSWORD + "\n")
     assert missing.exit_code == 1 and "người dùng 'khong-co' không tồn tại" in missing.stderr
     assert "Traceback" not in short.output + missing.output

@@ -4,12 +4,13 @@ The web UI and the CLI show an engine error as it is (``str(exc)``: a flash on t
 the incident page, the studio, a citizen's payment page), so the text is Vietnamese at the
 source. Read from the source of each module below, so a new English message fails here; the
 error classes and their ``code`` stay as they are (callers and the API branch on those).
-Modules not listed yet still speak English (``engine/cli.py``'s own lines: ``error:``, the
-``db`` commands, ``tick``): add a module here once its messages are Vietnamese. The command
-modules in ``CLI_MODULES`` are read for what they print too (``click.echo``, prompts); their
-``--help`` texts stay English like every command's. Text that comes from a library as it
-is (lxml's XML errors, SpiffWorkflow's, RestrictedPython's, Python's own exceptions inside an
-expression or a script) stays as the library wrote it, after a Vietnamese lead-in.
+Add a new module here once its messages are Vietnamese. The command modules in
+``CLI_MODULES`` are read for what they print too (``click.echo``, prompts, ``engine/cli.py``'s
+``lỗi:``/``cảnh báo:`` lines); their ``--help`` texts stay English like every command's. The
+demo's printed report is read from a real run (``tests/engine/test_cli.py``). Text that
+comes from a library as it is (lxml's XML errors, SpiffWorkflow's, RestrictedPython's,
+Python's own exceptions inside an expression or a script) stays as the library wrote it,
+after a Vietnamese lead-in.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ MODULES = [
     "calendar.py",
     "calendar_config.py",
     "calendar_days.py",
+    "cli.py",
     "cli_analyse.py",
     "cli_common.py",
     "cli_dossier.py",
     "comments.py",
     "data_access.py",
+    "demo_run.py",
     "directory.py",
     "documents.py",
     "expressions.py",
@@ -62,8 +65,8 @@ MODULES = [
     "xml_safety.py",
 ]
 #: Command modules whose printed results and prompts are Vietnamese too.
-CLI_MODULES = ["cli_analyse.py", "cli_api.py", "cli_common.py", "cli_demo.py", "cli_dossier.py",
-               "cli_task.py", "cli_user.py", "cli_worker.py"]  # fmt: skip
+CLI_MODULES = ["cli.py", "cli_analyse.py", "cli_api.py", "cli_common.py", "cli_demo.py",
+               "cli_dossier.py", "cli_task.py", "cli_user.py", "cli_worker.py"]  # fmt: skip
 #: The engine's error classes (any ``…Error`` is counted too).
 BUILDERS = {
     "InvalidInput", "NotFound", "NotAllowed", "Conflict", "TaskNotReady", "UnknownProcedure",
@@ -84,7 +87,7 @@ def test_messages_are_in_vietnamese(module: str) -> None:
 
 @pytest.mark.parametrize("module", CLI_MODULES)
 def test_commands_print_in_vietnamese(module: str) -> None:
-    printed = english(ENGINE / module, {*BUILDERS, "echo", "prompt"})
+    printed = english(ENGINE / module, {*BUILDERS, "echo", "prompt", "_warn"})
     assert printed == [], f"engine/{module}: printed in English"
 
 

@@ -65,7 +65,7 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stderr.startswith("error:") and "db upgrade" in result.stderr
+    assert result.stderr.startswith("lỗi:") and "db upgrade" in result.stderr
 
 
 class CountingEngine:
