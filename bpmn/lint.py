@@ -4,7 +4,9 @@
 (SpiffWorkflow's bundled schema), a SpiffWorkflow parse, and LiênThông's product rules
 (`bpmn.lint_rules`, `bpmn.lint_graph`, and `bpmn.geometry` for the drawing: shapes over one
 another). Every problem becomes a `Finding`; an error means the model cannot be deployed, a
-warning that a designer should look. The function never raises.
+warning that a designer should look. The designer reads a finding's title (`message_vi`) and
+its explanation (`message`), so both are Vietnamese; what a library says (lxml's schema error,
+SpiffWorkflow's) follows a Vietnamese lead-in as it is. The function never raises.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ def lint_model(
     try:
         return _lint(data, known_operations, form_exists, process_id)
     except Exception as exc:  # a bug in a rule must still give the designer an answer
-        return [error(None, "E-INTERNAL", f"the linter failed on this model: "
-                      f"{type(exc).__name__}: {exc}")]  # fmt: skip
+        return [error(None, "E-INTERNAL", f"trình kiểm tra gặp lỗi khi đọc mô hình này: "
+                      f"{type(exc).__name__}: {exc}",
+                      "Trình kiểm tra mô hình gặp lỗi nội bộ")]  # fmt: skip
 
 
 def _lint(data, known_operations, form_exists, process_id) -> list[Finding]:
@@ -89,7 +92,8 @@ def _parse(data: object) -> tuple[etree._ElementTree | None, list[Finding]]:
     from engine.xml_safety import parse_xml
 
     if not isinstance(data, bytes | bytearray | memoryview):
-        return None, [error(None, "E-XML", f"a model must be bytes, not {type(data).__name__}",
+        return None, [error(None, "E-XML", f"mô hình phải là dữ liệu nhị phân (bytes), "
+                            f"không phải {type(data).__name__}",
                             "Mô hình phải là dữ liệu nhị phân")]  # fmt: skip
     try:
         return parse_xml(bytes(data)), []
@@ -124,7 +128,7 @@ def _xsd(tree: etree._ElementTree) -> list[Finding]:
             by_line[el.sourceline] = holder.get("id") if holder is not None else None
     findings = []
     for entry in list(validator.validator.error_log)[:MAX_XSD_FINDINGS]:
-        message = f"not valid BPMN 2.0 (XSD), line {entry.line}: {entry.message}"
+        message = f"không hợp lệ theo lược đồ BPMN 2.0 (XSD), dòng {entry.line}: {entry.message}"
         findings.append(error(by_line.get(entry.line), "E-XSD", message,
                               "Không hợp lệ theo lược đồ BPMN 2.0"))  # fmt: skip
     return findings
@@ -137,8 +141,9 @@ def choose_process(tree, process_id: str | None) -> tuple[str | None, list[Findi
     if process_id is not None:
         if process_id in ids:
             return process_id, []
-        return None, [error(None, "E-PROCESS", f"no process {process_id!r} in the model "
-                            f"(found: {', '.join(map(str, ids)) or 'none'})")]  # fmt: skip
+        return None, [error(None, "E-PROCESS", f"mô hình không có quy trình {process_id!r} "
+                            f"(các quy trình có: {', '.join(map(str, ids)) or 'không có'})",
+                            "Không có quy trình cần triển khai")]  # fmt: skip
     called = set(tree.xpath("//bpmn:callActivity/@calledElement", namespaces=NS))
     executable = [p.get("id") for p in processes
                   if p.get("isExecutable") == "true" and p.get("id") not in called]  # fmt: skip
@@ -146,11 +151,11 @@ def choose_process(tree, process_id: str | None) -> tuple[str | None, list[Findi
         return executable[0], []
     if not executable:
         return None, [error(ids[0] if ids else None, "E-NOT-EXECUTABLE",
-                            'no executable process: set isExecutable="true" on the process '
-                            "the engine should run", "Không có quy trình thực thi")]  # fmt: skip
+                            'không có quy trình thực thi: hãy đặt isExecutable="true" cho quy '
+                            "trình mà bộ máy cần chạy", "Không có quy trình thực thi")]  # fmt: skip
     return None, [error(None, "E-MULTIPLE-EXECUTABLE",
-                        f"several executable processes ({', '.join(executable)}); "
-                        "keep one executable or say which to deploy",
+                        f"có nhiều quy trình thực thi ({', '.join(executable)}); hãy chỉ để "
+                        "một quy trình thực thi hoặc chọn quy trình cần triển khai",
                         "Có nhiều quy trình thực thi; hãy chọn một")]  # fmt: skip
 
 
@@ -167,9 +172,10 @@ def _spiff(tree, chosen: str | None) -> list[Finding]:
     except SpiffWorkflowException as exc:
         element_id = getattr(exc, "id", None) or None
         message = str(exc).strip() or type(exc).__name__
-        return [error(element_id, "E-SPIFF", f"SpiffWorkflow cannot parse the model: {message}",
+        return [error(element_id, "E-SPIFF", f"SpiffWorkflow không đọc được mô hình: {message}",
                       "Bộ máy quy trình không đọc được mô hình")]  # fmt: skip
     except Exception as exc:  # SpiffWorkflow raises bare errors on odd XML
-        return [error(None, "E-SPIFF", f"SpiffWorkflow cannot parse the model "
-                      f"({type(exc).__name__}: {exc})")]  # fmt: skip
+        return [error(None, "E-SPIFF", f"SpiffWorkflow không đọc được mô hình "
+                      f"({type(exc).__name__}: {exc})",
+                      "Bộ máy quy trình không đọc được mô hình")]  # fmt: skip
     return []

@@ -49,7 +49,7 @@ def lint(file: Path, process_id: str | None, forms_dirs: tuple[Path, ...],
     try:
         data = file.read_bytes()
     except OSError as exc:
-        click.echo(f"error E-FILE -: cannot read {file}: {exc.strerror or exc}")
+        click.echo(f"error E-FILE -: không đọc được {file}: {exc.strerror or exc}")
         raise SystemExit(1) from None
     search = [*forms_dirs, file.parent, file.parent / "forms", *default_search_path()]
     findings = lint_model(
@@ -64,5 +64,5 @@ def lint(file: Path, process_id: str | None, forms_dirs: tuple[Path, ...],
         click.echo(str(finding))
     errors = sum(f.severity == "error" for f in findings)
     warnings = len(findings) - errors
-    click.echo(f"{file}: {errors} error(s), {warnings} warning(s)", err=True)
+    click.echo(f"{file}: {errors} lỗi, {warnings} cảnh báo", err=True)
     raise SystemExit(1 if errors else 0)

@@ -109,7 +109,7 @@ def graph_rules(process: etree._Element) -> list[Finding]:
     g = FlowGraph(process)
     findings: list[Finding] = []
     if not g.roots:
-        return [error(process.get("id"), "E-NO-START", "the process has no start event",
+        return [error(process.get("id"), "E-NO-START", "quy trình không có sự kiện bắt đầu",
                       "Quy trình không có sự kiện bắt đầu")]  # fmt: skip
     reached = g.reachable(g.roots, g.edges)
     ends = g.reachable(sorted(g.terminals), g.reverse())
@@ -119,18 +119,18 @@ def graph_rules(process: etree._Element) -> list[Finding]:
             continue
         if nid not in reached:
             if "#" not in nid:
-                findings.append(error(nid, "E-UNREACHABLE", f"{local(el)} {nid!r} cannot be "
-                                      "reached from any start event",
+                findings.append(error(nid, "E-UNREACHABLE", f"{local(el)} {nid!r}: không thể "
+                                      "đi tới từ sự kiện bắt đầu nào",
                                       "Không thể đến phần tử này từ sự kiện bắt đầu"))  # fmt: skip
             continue
         if not g.edges.get(nid) and nid not in g.terminals:
-            what = "the subprocess has no outgoing flow" if "#" in nid else "no outgoing flow"
+            what = "quy trình con không có luồng đi ra" if "#" in nid else "không có luồng đi ra"
             findings.append(error(_owner(nid), "E-DEAD-END", f"{local(el)} {_owner(nid)!r}: "
-                                  f"{what} and it is not an end event; the dossier would stop "
-                                  "here", "Luồng dừng mà không có sự kiện kết thúc"))  # fmt: skip
+                                  f"{what} mà không phải sự kiện kết thúc; hồ sơ sẽ dừng lại ở "
+                                  "đây", "Luồng dừng mà không có sự kiện kết thúc"))  # fmt: skip
         elif nid not in ends:
-            findings.append(error(_owner(nid), "E-NO-END", f"{local(el)} {_owner(nid)!r}: no path "
-                                  "from here reaches an end event",
+            findings.append(error(_owner(nid), "E-NO-END", f"{local(el)} {_owner(nid)!r}: không có "
+                                  "đường nào từ đây đến sự kiện kết thúc",
                                   "Không có đường đi từ đây đến sự kiện kết thúc"))  # fmt: skip
     findings += _spinning_loops(g)
     findings += _share_sums(g)
@@ -201,8 +201,8 @@ def _spinning_loops(g: FlowGraph) -> list[Finding]:
         if kinds & WAITS:
             continue
         first = _owner(min(comp, key=lambda n: position.get(n, 1 << 30)))
-        findings.append(error(first, "E-LOOP-NO-WAIT", f"a loop through {first!r} has no user "
-                              "task or wait state inside: it could spin without end",
+        findings.append(error(first, "E-LOOP-NO-WAIT", f"vòng lặp qua {first!r} không có bước xử "
+                              "lý của người hay bước chờ nào: nó có thể chạy mãi không dừng",
                               "Vòng lặp không có bước chờ người xử lý"))  # fmt: skip
     return findings
 
@@ -245,8 +245,8 @@ def _share_sums(g: FlowGraph) -> list[Finding]:
         best.setdefault(node, 0.0)
         total = best[node] + own
         if total > 1.0 + 1e-9:
-            return [error(node, "E-DEADLINE-SUM", f"deadline shares along a path reach "
-                          f"{total:.3g} at {node!r}; they may add up to at most 1",
+            return [error(node, "E-DEADLINE-SUM", f"tổng tỷ lệ thời hạn (lt:deadlineShare) "
+                          f"trên một đường đi lên tới {total:.3g} tại {node!r}; tổng tối đa là 1",
                           "Tổng tỷ lệ thời hạn các bước vượt quá 1")]  # fmt: skip
         for nxt in dag.get(node, []):
             best[nxt] = max(best.get(nxt, 0.0), total)

@@ -179,7 +179,7 @@ def test_cli_prints_one_line_per_finding_and_sets_exit_code(tmp_path):
     assert result.exit_code == 1
     assert "error E-DEADLINE-SHARE receive: lt:deadlineShare='x'" in result.output
     result = runner.invoke(model, ["lint", str(tmp_path / "missing.bpmn")])
-    assert result.exit_code == 1 and result.output.startswith("error E-FILE -: cannot read")
+    assert result.exit_code == 1 and result.output.startswith("error E-FILE -: không đọc được")
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
