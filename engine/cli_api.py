@@ -109,7 +109,8 @@ def portal() -> None:
 def push(ctx: click.Context) -> None:
     """Send the outbox rows that are due now (``tick`` does the same on its rounds)."""
     report = portal_sync.push(open_engine(ctx))
-    click.echo(", ".join(f"{k} {v}" for k, v in sorted(report.items())) or "không có gì để gửi")
+    said = [f"{portal_sync.PUSH_OUTCOMES.get(k, k)} {v}" for k, v in sorted(report.items())]
+    click.echo(", ".join(said) or "không có gì để gửi")
 
 
 @portal.command("pending")

@@ -29,6 +29,15 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: The step whose completion gives the citizen a new appointment date (form 04).
 APOLOGY_STEP = "apology_letter"
 PORTAL_OPERATION = "portal.push_status"
+#: What ``push`` counts (``engine.outbox.drain``'s outcomes), as ``lienthong portal push`` says
+#: it; the keys stay codes because ``tick``'s report and the tests read them.
+PUSH_OUTCOMES = {
+    "sent": "đã gửi",
+    "retry": "sẽ gửi lại",
+    "failed": "bị cổng từ chối",
+    "waiting": "chờ bản cập nhật trước",
+    "leased_elsewhere": "đang được gửi ở nơi khác",
+}
 
 
 def on_step(ctx: StepContext) -> None:

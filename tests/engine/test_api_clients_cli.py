@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
-from engine import api_clients
+from adapters.registry import reset_registry
+from engine import api_clients, portal_sync
 from engine.cli import cli
 from engine.runtime import Engine
 from engine.settings import load
+from tests.engine.online_channel import registry  # noqa: F401 - a fixture
+from tests.language import is_vietnamese
+
+DATA = Path(__file__).parent / "data" / "cli"
 
 
 def test_api_client_commands(tmp_path):
@@ -42,3 +49,29 @@ def test_api_client_commands(tmp_path):
     assert json.loads(lt("portal", "pending", "--json").stdout) == []
     assert "đã đưa lại 0 dòng vào hàng đợi" in lt("portal", "retry").stdout
     engine.db.dispose()
+
+
+@pytest.fixture
+def portal_simulator(registry):  # noqa: F811 - the fixture imported from online_channel
+    """The CLI's engine calls this test's own simulators (acknowledgements start afresh)."""
+    reset_registry(registry)
+    yield
+    reset_registry(None)
+
+
+def test_portal_push_says_what_it_sent_in_vietnamese(db_url, portal_simulator, monkeypatch):
+    monkeypatch.setenv("LIENTHONG_PORTAL_SYNC", "true")
+    runner = CliRunner()
+
+    def lt(*args: str):
+        result = runner.invoke(cli, ["--database-url", db_url, *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.stdout.strip()
+
+    lt("db", "upgrade")
+    lt("demo", "seed")
+    lt("dossier", "submit", "1.001193", "--applicant-name", "Nguyễn Văn Bình",
+       "--agency", "000.21.01.H56", "--data", str(DATA / "birth_form.json"))  # fmt: skip
+    assert lt("portal", "push") == "đã gửi 1"
+    assert lt("portal", "push") == "không có gì để gửi"
+    assert all(is_vietnamese(said) for said in portal_sync.PUSH_OUTCOMES.values())
