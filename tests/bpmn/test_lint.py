@@ -118,8 +118,13 @@ def test_forms_must_exist_and_be_valid_json_schema(tmp_path, monkeypatch):
 def test_prefill_sources_must_be_registered_operations(tmp_path, monkeypatch):
     prefill = {"operation": "judicial_records.lookup_record", "param": "personal_id",
                "fill": {"full_name": "full_name"}}  # fmt: skip
-    schema = {"type": "object", "properties": {
-        "cccd": {"type": "string", "x-prefill": prefill}, "full_name": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "cccd": {"type": "string", "x-prefill": prefill},
+            "full_name": {"type": "string"},
+        },
+    }
     (tmp_path / "approve.json").write_text(json.dumps({"schema": schema}), encoding="utf-8")
     monkeypatch.setenv("LIENTHONG_FORMS_PATH", str(tmp_path))
     assert codes(lint(BASE)) == {("E-PREFILL-OPERATION", "approve")}

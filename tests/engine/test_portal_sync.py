@@ -140,9 +140,7 @@ def test_with_the_sync_off_the_changes_are_only_logged(engine, officers):
     assert engine.dossier(d.code).notified_status == "result_returned"
 
 
-def test_the_apology_letters_new_date_reaches_the_portal_and_the_citizen(
-    online, clerks, registry
-):
+def test_the_apology_letters_new_date_reaches_the_portal_and_the_citizen(online, clerks, registry):
     from datetime import datetime, timedelta
 
     from tests.engine.conftest import KET_HON, VN
