@@ -31,7 +31,7 @@ def _clean_errors(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except LienThongError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"lỗi: {exc}", err=True)
             sys.exit(1)
 
     return wrapper
@@ -102,7 +102,7 @@ def validate_cmd(catalog_dir: Path | None, jobs: int | None) -> None:
 
     store = _store(catalog_dir)
     if not store.codes():
-        raise InvalidInput(f"no procedures in catalogue {store.root}")
+        raise InvalidInput(f"danh mục {store.root} chưa có thủ tục nào")
     result = validate_catalog(store, jobs=jobs)
     for check in result.checks:
         for severity, element, code, message in check.findings:
@@ -126,7 +126,7 @@ def deploy_cmd(
 
     store = _store(catalog_dir)
     if not store.codes():
-        raise InvalidInput(f"no procedures in catalogue {store.root}")
+        raise InvalidInput(f"danh mục {store.root} chưa có thủ tục nào")
     report = deploy_catalog(open_engine(ctx), store, actor=actor, codes=codes or None)
     for code, message in report.failed:
         click.echo(f"{code} failed: {message}")

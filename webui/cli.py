@@ -68,4 +68,4 @@ def _tick_forever(engine: Engine, interval: float, stop: threading.Event) -> Non
         try:
             engine.tick()
         except Exception as exc:  # the scheduler must outlive one bad tick
-            click.echo(f"warning: tick failed: {exc!r}", err=True)
+            click.echo(f"cảnh báo: lượt tick không chạy được: {exc!r}", err=True)

@@ -47,7 +47,7 @@ def test_import_no_generate_prints_report_and_writes_json(tmp_path):
 def test_bad_input_exits_1_with_one_line(tmp_path):
     result = run("import", str(DATA / "bad_mode.yaml"), "--dir", str(tmp_path))
     assert result.exit_code == 1
-    assert result.output.startswith("error: ") and "Traceback" not in result.output
+    assert result.output.startswith("lỗi: ") and "Traceback" not in result.output
 
 
 def test_show_prints_metadata(filled):
@@ -79,7 +79,7 @@ def test_list_filters_by_mode(filled):
 
 def test_validate_empty_catalogue_is_an_error(tmp_path):
     result = run("validate", str(tmp_path))
-    assert result.exit_code != 0 and "no procedures" in result.output
+    assert result.exit_code != 0 and "chưa có thủ tục nào" in result.output
 
 
 def test_import_with_generator_then_show_lanes_and_steps(tmp_path):

@@ -147,4 +147,4 @@ def test_catalog_deploy_command(real_store, tmp_path):
     result = runner.invoke(
         cli, ["--database-url", url, "catalog", "deploy", "9.999999", "--dir", str(tmp_path)]
     )
-    assert result.exit_code == 1 and "error: no procedures in catalogue" in result.output
+    assert result.exit_code == 1 and "chưa có thủ tục nào" in result.output

@@ -92,4 +92,4 @@ def test_the_scheduler_thread_ticks_and_survives_a_failure(capsys) -> None:  # n
     stop.set()
     thread.join(5)
     assert not thread.is_alive() and engine.calls >= 3
-    assert "tick failed: RuntimeError('database away')" in capsys.readouterr().err
+    assert "lượt tick không chạy được: RuntimeError('database away')" in capsys.readouterr().err
