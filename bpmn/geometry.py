@@ -138,7 +138,7 @@ def _plane_problems(plane: etree._Element, by_id: dict, lanes: dict) -> list[Pro
             if host.get(a) == b or host.get(b) == a:
                 continue  # a boundary event sits on its host's border
             if box[a].overlaps(box[b]):
-                found.append(Problem(a, OVERLAP, f"{a} overlaps {b}"))
+                found.append(Problem(a, OVERLAP, f"{a} chồng lên {b}"))
     for sub in open_boxes:
         on_border = {i for i, h in host.items() if h == sub}
         found += _subprocess(sub, box, by_id, open_boxes, skip | on_border)
@@ -153,10 +153,10 @@ def _subprocess(sub: str, box: dict, by_id: dict, open_boxes: set, skip: set) ->
         if other == sub or other in skip:
             continue
         if other in inner and not box[sub].holds(box[other]):
-            found.append(Problem(other, OUTSIDE, f"{other} sticks out of its subprocess {sub}"))
+            found.append(Problem(other, OUTSIDE, f"{other} lòi ra ngoài quy trình con {sub}"))
         elif other not in inner and box[sub].overlaps(box[other]):
             if not (other in open_boxes and inner_of(by_id[sub], other)):
-                found.append(Problem(other, OVERLAP, f"{other} lies over subprocess {sub}"))
+                found.append(Problem(other, OVERLAP, f"{other} nằm đè lên quy trình con {sub}"))
     return found
 
 
@@ -167,7 +167,7 @@ def _lanes(box: dict, lanes: dict, host: dict) -> list[Problem]:
         if node in box and lane is not None and lane.get("id") in box:
             own = node in {(r.text or "").strip() for r in lane.iter(f"{{{BPMN}}}flowNodeRef")}
             if own and node not in host and not box[lane.get("id")].holds_centre_of(box[node]):
-                text = f"{node} is drawn outside its lane {lane.get('id')}"
+                text = f"{node} được vẽ ngoài làn {lane.get('id')} của nó"
                 found.append(Problem(node, OUTSIDE, text))
     return found
 
@@ -190,7 +190,7 @@ def _pools(box: dict[str, Box], by_id: dict) -> list[Problem]:
             if nid not in box or etree.QName(el).localname in ARTIFACTS:
                 continue
             if not box[pool.get("id")].holds(box[nid]):
-                text = f"{nid} sticks out of its pool {pool.get('id')}"
+                text = f"{nid} lòi ra ngoài pool {pool.get('id')}"
                 found.append(Problem(nid, OUTSIDE, text))
     return found
 

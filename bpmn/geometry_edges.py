@@ -67,7 +67,8 @@ def edge_problems(root: etree._ElementTree) -> list[Problem]:
     for fid, flow in flows.items():
         ends = {flow.get("sourceRef"), flow.get("targetRef")}
         if fid not in drawn and any(ends <= shapes for shapes in shown):
-            found.append(Problem(fid, MISSING, f"sequence flow {fid} has no line in the diagram"))
+            text = f"luồng tuần tự {fid} chưa có đường nối trên hình vẽ"
+            found.append(Problem(fid, MISSING, text))
     return found
 
 
@@ -104,17 +105,17 @@ def _edge(flow: etree._Element, points: list[Point], box: dict[str, Box],
     """What one drawn sequence flow breaks: too few points, a loose end, a shape crossed."""
     fid, source, target = flow.get("id"), flow.get("sourceRef"), flow.get("targetRef")
     if len(points) < 2:
-        return [Problem(fid, WAYPOINTS, f"the line of {fid} has {len(points)} waypoint(s)")]
+        return [Problem(fid, WAYPOINTS, f"đường nối của {fid} chỉ có {len(points)} điểm")]
     found = []
-    for end, node, point in (("starts", source, points[0]), ("ends", target, points[-1])):
+    for end, node, point in (("bắt đầu", source, points[0]), ("kết thúc", target, points[-1])):
         if node in box and not attached(point, box[node]):
             x, y = point
-            text = f"the line of {fid} {end} at ({x:g}, {y:g}), away from {node}"
+            text = f"đường nối của {fid} {end} tại ({x:g}, {y:g}), cách xa {node}"
             found.append(Problem(fid, DETACHED, text))
     passed = _excused(flow, source, target)
     for sid, bounds in obstacles.items():
         if sid not in passed and any(crosses(a, b, bounds) for a, b in pairwise(points)):
-            found.append(Problem(fid, CROSSES, f"the line of {fid} crosses {sid}"))
+            found.append(Problem(fid, CROSSES, f"đường nối của {fid} cắt ngang {sid}"))
     return found
 
 

@@ -34,15 +34,15 @@ def drawing(xml: bytes) -> set[tuple[str | None, str]]:
 
 # Each case moves one shape of the birth flow where a careless drag would put it.
 CASES = {
-    "a step on another": (("sign_birth", {"x": 1020, "y": 400}), "overlaps sign_birth"),
+    "a step on another": (("sign_birth", {"x": 1020, "y": 400}), "chồng lên sign_birth"),
     "the counter's refusal on the subprocess": (
-        ("notify_refusal", {"y": 380}), "notify_refusal lies over subprocess processing"),
+        ("notify_refusal", {"y": 380}), "notify_refusal nằm đè lên quy trình con processing"),
     "a step out of its subprocess": (
-        ("appraise_birth", {"x": 600}), "appraise_birth sticks out of its subprocess"),
+        ("appraise_birth", {"x": 600}), "appraise_birth lòi ra ngoài quy trình con"),
     "a step out of the pool": (
-        ("receive", {"y": 20}), "receive sticks out of its pool"),
+        ("receive", {"y": 20}), "receive lòi ra ngoài pool"),
     "a step in another agency's lane": (
-        ("receive", {"y": 420}), "receive is drawn outside its lane lane_one_stop"),
+        ("receive", {"y": 420}), "receive được vẽ ngoài làn lane_one_stop"),
 }  # fmt: skip
 
 
@@ -92,4 +92,4 @@ def test_each_diagram_of_a_file_is_measured_on_its_own() -> None:
     a.set("x", b.get("x"))
     a.set("y", b.get("y"))
     found = problems(etree.tostring(tree))
-    assert any(shapes[0].get("bpmnElement") in p and "overlaps" in p for p in found), found
+    assert any(shapes[0].get("bpmnElement") in p and "chồng lên" in p for p in found), found

@@ -88,19 +88,19 @@ def test_a_well_drawn_model_has_no_line_warning() -> None:
 
 
 BAD = {
-    "a flow without a line": ({"f_note_end": None}, MISSING, "has no line"),
-    "a line of one point": ({"f_note_end": "500,200"}, WAYPOINTS, "has 1 waypoint"),
-    "a line of no point": ({"f_note_end": ""}, WAYPOINTS, "has 0 waypoint"),
+    "a flow without a line": ({"f_note_end": None}, MISSING, "chưa có đường nối"),
+    "a line of one point": ({"f_note_end": "500,200"}, WAYPOINTS, "chỉ có 1 điểm"),
+    "a line of no point": ({"f_note_end": ""}, WAYPOINTS, "chỉ có 0 điểm"),
     "a line left behind when its source moved": (
-        {"f_start_ask": "40,200 200,200"}, DETACHED, "starts at (40, 200), away from start"),
+        {"f_start_ask": "40,200 200,200"}, DETACHED, "bắt đầu tại (40, 200), cách xa start"),
     "a line stopping short of its target": (
-        {"f_note_end": "500,200 570,200"}, DETACHED, "ends at (570, 200), away from end"),
+        {"f_note_end": "500,200 570,200"}, DETACHED, "kết thúc tại (570, 200), cách xa end"),
     "a line ending in the middle of its target": (
-        {"f_start_ask": "136,200 250,200"}, DETACHED, "ends at (250, 200), away from ask"),
+        {"f_start_ask": "136,200 250,200"}, DETACHED, "kết thúc tại (250, 200), cách xa ask"),
     "a line straight through the step between": (
-        {"f_ask_end": "300,200 600,200"}, CROSSES, "crosses note"),
+        {"f_ask_end": "300,200 600,200"}, CROSSES, "cắt ngang note"),
     "a line that turns inside the step between": (
-        {"f_ask_end": "300,200 450,200 450,300 618,300 618,218"}, CROSSES, "crosses note"),
+        {"f_ask_end": "300,200 450,200 450,300 618,300 618,218"}, CROSSES, "cắt ngang note"),
 }  # fmt: skip
 
 

@@ -5,7 +5,8 @@ short Vietnamese title (``message_vi``) and the explanation (``message``) naming
 the designer reads both, so both are Vietnamese. Read from the source, as the engine's guard
 does (``tests/engine/test_error_language.py``): a new English explanation fails here. What a
 library says (lxml's XSD error, SpiffWorkflow's) follows a Vietnamese lead-in as it is; the
-``lienthong model lint`` command's own lines are read too. Not yet listed: ``bpmn/geometry.py``.
+``lienthong model lint`` command's own lines are read too, and so are the drawing checks'
+explanations (``Problem(element, code, text)`` in ``bpmn/geometry*.py``).
 """
 
 from __future__ import annotations
@@ -35,3 +36,10 @@ def test_findings_are_explained_in_vietnamese(module: str) -> None:
 def test_the_lint_command_prints_in_vietnamese() -> None:
     assert messages(BPMN / "lint_cli.py", {"echo"}), "bpmn/lint_cli.py: nothing printed read"
     assert english(BPMN / "lint_cli.py", {"echo"}) == [], "bpmn/lint_cli.py: printed in English"
+
+
+@pytest.mark.parametrize("module", ["geometry.py", "geometry_edges.py"])
+def test_drawing_problems_are_explained_in_vietnamese(module: str) -> None:
+    problem = {"Problem": 2}  # Problem(element_id, code, text)
+    assert messages(BPMN / module, {"Problem"}, problem), f"bpmn/{module}: no problems read"
+    assert english(BPMN / module, {"Problem"}, problem) == [], f"bpmn/{module}: in English"

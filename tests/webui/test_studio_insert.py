@@ -200,7 +200,7 @@ def test_the_check_sees_a_step_dropped_without_room(studio: Any) -> None:
         m.get("modeling").createShape({ type: "bpmn:UserTask" },
           { x: (s.x + s.width / 2 + t.x + t.width / 2) / 2, y: s.y + s.height / 2 }, s.parent); }"""
     )
-    assert any("overlaps" in p for p in problems(saved(studio)))
+    assert any("chồng lên" in p for p in problems(saved(studio)))
 
 
 def test_one_undo_takes_an_insert_back_whole(studio: Any) -> None:
@@ -244,7 +244,7 @@ def test_a_line_broken_before_the_insert_stays_as_the_designer_drew_it(studio: A
           f.waypoints[f.waypoints.length - 1]]); }"""
     )
     drawn = saved(studio)
-    assert any("f_gw_receive__notify_refusal crosses receive" in p for p in line_problems(drawn))
+    assert any("f_gw_receive__notify_refusal cắt ngang receive" in p for p in line_problems(drawn))
     studio.evaluate(INSERT, "appraise_birth")  # far from that line: nothing there moves
     after = saved(studio)
     flow = "f_gw_receive__notify_refusal"
