@@ -96,11 +96,14 @@ class StoredState:
     faithful: bool = False
 
 
-def save_state(workflow: BpmnWorkflow) -> StoredState:
+def save_state(workflow: BpmnWorkflow, *, check_faithful: bool = True) -> StoredState:
+    """Prune and serialise; ``check_faithful`` reads the JSON back (a process that keeps no
+    workflows has no use for ``faithful`` and skips the read)."""
     prune_history(workflow)
     dct = SERIALIZER.to_dict(workflow)
     raw = json.dumps(dct, separators=(",", ":"), default=str).encode()
-    return StoredState(STATE_FORMAT, zlib.compress(raw, 3), faithful=json.loads(raw) == dct)
+    faithful = check_faithful and json.loads(raw) == dct
+    return StoredState(STATE_FORMAT, zlib.compress(raw, 3), faithful=faithful)
 
 
 def load_state(

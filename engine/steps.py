@@ -339,7 +339,7 @@ def finish_step(ctx: StepContext, *, new: bool = False) -> None:
     from .portal_sync import on_step
 
     on_step(ctx)  # the portal outbox and the applicant's notifications
-    stored = ctx.stored = save_state(ctx.workflow)
+    stored = ctx.stored = save_state(ctx.workflow, check_faithful=ctx.engine.workflows.size > 0)
     if not new:  # a new dossier is inserted with its first version already
         ctx.dossier.lock_version += 1
     messages = sync_messages(ctx)

@@ -78,13 +78,5 @@ class WorkflowCache:
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
-    def discard(self, dossier_id: int) -> None:
-        with self._lock:
-            self._entries.pop(dossier_id, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
     def __len__(self) -> int:
         return len(self._entries)

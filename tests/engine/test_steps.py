@@ -27,11 +27,11 @@ def test_a_step_that_waited_for_the_lock_reads_the_task_rows_the_other_step_left
     holding, release = threading.Event(), threading.Event()
     real_save = steps.save_state
 
-    def slow_save(workflow: Any) -> Any:  # the first step waits here, its lock held
+    def slow_save(workflow: Any, **kw: Any) -> Any:  # the first step waits here, its lock held
         if not holding.is_set():
             holding.set()
             assert release.wait(30)
-        return real_save(workflow)
+        return real_save(workflow, **kw)
 
     monkeypatch.setattr(steps, "save_state", slow_save)
     errors: list[BaseException] = []
