@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from . import audit
 from .errors import InvalidInput, NotFound
 from .models import Document, DossierDocument
+from .numbers_vi import grouped
 
 if TYPE_CHECKING:
     from .runtime import Engine
@@ -99,8 +100,8 @@ class Documents:
             raise InvalidInput("tệp rỗng, không có nội dung", {"file": ["Tệp rỗng"]})
         if len(content) > limit:
             raise InvalidInput(
-                f"tệp có dung lượng {_bytes(len(content))} byte, "
-                f"vượt mức cho phép {_bytes(limit)} byte",
+                f"tệp có dung lượng {grouped(len(content))} byte, "
+                f"vượt mức cho phép {grouped(limit)} byte",
                 {"file": [f"Tệp vượt quá dung lượng cho phép ({limit // 1_000_000} MB)"]},
             )
         media_type = sniff(content)
@@ -181,11 +182,6 @@ class Documents:
         except IntegrityError:  # stored by a concurrent upload of the same file
             return s.execute(select(Document).where(Document.sha256 == digest)).scalar_one()
         return doc
-
-
-def _bytes(n: int) -> str:
-    """Write a byte count as a Vietnamese reader groups digits (10.485.760, not 10,485,760)."""
-    return f"{n:,}".replace(",", ".")
 
 
 def _info(doc: Document, link: DossierDocument) -> DocumentInfo:

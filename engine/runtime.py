@@ -468,7 +468,7 @@ from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 _READY = TaskState.READY
 #: How a task that is no longer open ended, as an officer reads it.
-TASK_ENDS = {"completed": "đã được xử lý", "cancelled": "đã bị hủy", "open": "đang mở"}
+TASK_ENDS = {"completed": "đã được xử lý", "cancelled": "đã bị hủy"}
 
 
 def _agency_of_submission() -> Any:

@@ -37,6 +37,7 @@ from RestrictedPython.Guards import (
 )
 
 from engine.errors import InvalidInput, UnsafeExpression
+from engine.numbers_vi import grouped
 
 MAX_SCRIPT_LENGTH = 20_000
 _FORBIDDEN_NAMES = frozenset(
@@ -294,8 +295,7 @@ def _verdict(raw: bytes, timed_out: bool, status: int, limits: ScriptLimits) -> 
         mib = math.ceil(limits.memory_bytes / 2**20)
         raise UnsafeExpression(f"script dùng quá bộ nhớ cho phép ({mib} MiB)")
     if kind == "output":
-        size = f"{limits.max_output_bytes:,}".replace(",", ".")  # 1.000.000, as Vietnamese groups
-        raise InvalidInput(f"script tạo ra hơn {size} byte dữ liệu")
+        raise InvalidInput(f"script tạo ra hơn {grouped(limits.max_output_bytes)} byte dữ liệu")
     line = verdict.get("line")
     where = f" ở dòng {line}" if line else ""
     raise InvalidInput(f"script lỗi{where}: {verdict.get('type')}: {verdict.get('message')}")

@@ -13,6 +13,7 @@ import re
 from lxml import etree
 
 from engine.errors import InvalidModel
+from engine.numbers_vi import grouped
 
 BPMN_MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 DEFAULT_MAX_BYTES = 5_000_000
@@ -64,7 +65,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     data = bytes(data)
     if len(data) > max_bytes:
         raise InvalidModel(
-            f"tệp BPMN quá lớn: {_count(len(data))} byte (giới hạn {_count(max_bytes)} byte)"
+            f"tệp BPMN quá lớn: {grouped(len(data))} byte (giới hạn {grouped(max_bytes)} byte)"
         )
     if not data.strip():
         raise InvalidModel("tệp BPMN trống")
@@ -86,8 +87,3 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
             f"{BPMN_MODEL_NS}, nhưng tệp có {found}"
         )
     return tree
-
-
-def _count(n: int) -> str:
-    """Write a byte count as a Vietnamese reader groups digits (5.000.000)."""
-    return f"{n:,}".replace(",", ".")

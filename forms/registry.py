@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from engine.errors import InvalidInput, NotFound
+from engine.numbers_vi import grouped
 
 FORMS_DIR = Path(__file__).resolve().parent
 GENERATED_DIR = FORMS_DIR / "generated"
@@ -112,7 +113,7 @@ def load_form(form_id: str, *, search_path: list[Path] | None = None) -> Form:
         raise NotFound(f"không tìm thấy biểu mẫu {form_id!r} (tệp {form_id}.json)")
     stat = path.stat()
     if stat.st_size > MAX_FORM_BYTES:
-        raise InvalidInput(f"tệp biểu mẫu {path} lớn hơn {MAX_FORM_BYTES:,} byte")
+        raise InvalidInput(f"tệp biểu mẫu {path} lớn hơn {grouped(MAX_FORM_BYTES)} byte")
     return _load_file(form_id, str(path), stat.st_mtime_ns, stat.st_size)
 
 

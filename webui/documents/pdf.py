@@ -12,6 +12,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from engine.errors import LienThongError
+from engine.numbers_vi import grouped
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
@@ -120,7 +121,7 @@ def place_date(place: str, moment: datetime) -> str:
 def money(amount: int | None) -> str:
     if amount is None:
         return ""
-    return f"{amount:,}".replace(",", ".") + " đồng"
+    return f"{grouped(amount)} đồng"
 
 
 def mask_id(value: str | None) -> str:
